@@ -1,0 +1,36 @@
+# One command each: `make demo` runs the storefront, `make test` runs the tests. Nothing to install first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint stack-up stack-down clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv with every dependency
+
+demo: setup  ## start services, seed demo data, build everything, serve the storefront
+	$(PY) -m marketplace.demo.run
+
+test: setup  ## run the whole test suite against the embedded Postgres and Redis
+	$(PY) manage.py stack up
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+stack-up: setup
+	$(PY) manage.py stack up
+
+stack-down: setup
+	$(PY) manage.py stack down
+
+clean:  ## stop the embedded services and delete their data
+	-$(PY) manage.py stack down
+	rm -rf .data

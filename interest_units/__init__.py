@@ -1,0 +1,1 @@
+"""Interest units (IU4Rec): listings grouped by product (SPU), appearance (image) or meaning (semantic IDs)."""

@@ -1,0 +1,11 @@
+"""The Celery app: Redis broker (embedded by default), settings from Django's `CELERY_*` values."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.local")
+
+app = Celery("marketplace")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

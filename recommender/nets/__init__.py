@@ -1,0 +1,1 @@
+"""Torch models, one file per paper (free of Django)."""

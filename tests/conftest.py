@@ -1,0 +1,23 @@
+"""Test-suite wiring: the real embedded Postgres (pgvector) and Redis are started once per run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from marketplace.stack import stack_ensure_up
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    stack_ensure_up()
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """../shared/data (read-only real data); tests that need it skip when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"{SHARED_DATA} is not present (real data sets live in ../shared/data)")
+    return SHARED_DATA
