@@ -16,7 +16,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 setup: $(STAMP)  ## create .venv with every dependency
 
 demo: setup  ## start services, seed demo data, build everything, serve the storefront
-	$(PY) -m marketplace.demo.run
+	$(PY) manage.py demo
 
 test: setup  ## run the whole test suite against the embedded Postgres and Redis
 	$(PY) manage.py stack up
