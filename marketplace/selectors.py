@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from decimal import Decimal
 
-from marketplace.models import Listing, ListingStatus
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db.models import Q, QuerySet
+
+from marketplace.models import CartItem, Category, Like, Listing, ListingStatus, Offer, Order
 
 
 def listing_list_active(*, viewer_id: int | None = None) -> QuerySet[Listing]:
@@ -13,3 +16,56 @@ def listing_list_active(*, viewer_id: int | None = None) -> QuerySet[Listing]:
     if viewer_id is not None:
         queryset = queryset.exclude(seller_id=viewer_id)
     return queryset.select_related("brand", "c0", "c1", "c2").order_by("-created_at", "-pk")
+
+
+def listing_search(
+    *,
+    viewer_id: int | None,
+    query: str = "",
+    category: Category | None = None,
+    brand: str = "",
+    min_price: Decimal | None = None,
+    max_price: Decimal | None = None,
+    condition: int | None = None,
+) -> QuerySet[Listing]:
+    """Search active listings by title (trigram word similarity, so typos still match) and filters."""
+    queryset = listing_list_active(viewer_id=viewer_id)
+    if category is not None:
+        queryset = queryset.filter(**{f"c{category.level}": category})
+    if brand:
+        queryset = queryset.filter(brand__name__iexact=brand.strip())
+    if min_price is not None:
+        queryset = queryset.filter(price__gte=min_price)
+    if max_price is not None:
+        queryset = queryset.filter(price__lte=max_price)
+    if condition is not None:
+        queryset = queryset.filter(condition=condition)
+    query = " ".join(query.split())
+    if query:
+        queryset = (
+            queryset.annotate(match=TrigramWordSimilarity(query, "title"))
+            .filter(Q(title__icontains=query) | Q(match__gte=0.45))
+            .order_by("-match", "-created_at", "-pk")
+        )
+    return queryset
+
+
+def listing_get_for_page(listing_id: int) -> Listing | None:
+    """A listing's own page is reachable in any status (a sold item shows "Sold"), with its relations."""
+    return (
+        Listing.objects.select_related("seller", "brand", "c0", "c1", "c2")
+        .filter(pk=listing_id).first()
+    )
+
+
+def user_activity(*, user_id: int) -> dict[str, list]:
+    """Everything for "my activity": likes, cart, offers, purchases and own listings, newest first."""
+    return {
+        "likes": list(Like.objects.filter(user_id=user_id).select_related("listing").order_by("-created_at")[:100]),
+        "cart": list(CartItem.objects.filter(user_id=user_id, listing__status=ListingStatus.ACTIVE)
+                     .select_related("listing").order_by("-created_at")[:100]),
+        "offers": list(Offer.objects.filter(buyer_id=user_id).select_related("listing").order_by("-created_at")[:100]),
+        "orders": list(Order.objects.filter(buyer_id=user_id).select_related("listing").order_by("-created_at")[:100]),
+        "listings": list(Listing.objects.filter(seller_id=user_id).select_related("brand")
+                         .order_by("-created_at")[:200]),
+    }

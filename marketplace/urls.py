@@ -1,13 +1,29 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from marketplace import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("item/<int:listing_id>/", views.listing_detail, name="listing-detail"),
+    path("item/<int:listing_id>/edit/", views.listing_edit, name="listing-edit"),
+    path("item/<int:listing_id>/remove/", views.listing_remove_view, name="listing-remove"),
+    path("item/<int:listing_id>/like/", views.like_toggle, name="listing-like"),
+    path("item/<int:listing_id>/cart/", views.cart_toggle, name="listing-cart"),
+    path("item/<int:listing_id>/offer/", views.offer_create, name="listing-offer"),
+    path("item/<int:listing_id>/buy/", views.buy, name="listing-buy"),
+    path("units/<int:unit_id>/", views.unit_detail, name="unit-detail"),
+    path("search/", views.search, name="search"),
+    path("sell/", views.sell, name="sell"),
+    path("me/", views.my_activity, name="my-activity"),
+    path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("demo/switch/", views.demo_switch, name="demo-switch"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,14 +1,303 @@
-"""Storefront pages (server-rendered). Views stay thin: selectors read, services write."""
+"""Storefront pages (server-rendered). Views stay thin: selectors read, services write, events are logged once
+per page in one batch (impressions of everything shown, plus the page's own action)."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import uuid
 
-from marketplace.selectors import listing_list_active
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from interest_units.models import InterestUnit
+from marketplace import errors
+from marketplace.errors import ApplicationError
+from marketplace.forms import ListingEditForm, OfferForm, SearchForm, SellForm, SignUpForm
+from marketplace.models import CartItem, EventAction, Like, ListingStatus, Page
+from marketplace.selectors import listing_get_for_page, listing_search, user_activity
+from marketplace.services.activity import cart_set, like_set, offer_make
+from marketplace.services.catalog import brand_get_or_create
+from marketplace.services.events import EventInput
+from marketplace.page_events import impressions_for_rows, page_events_record, session_key
+from marketplace.services.listings import listing_buy, listing_create, listing_remove, listing_update
+from recommender.selectors import (
+    interest_unit_items,
+    interest_units_for_home,
+    recommendations_for_home,
+    recommendations_for_item,
+    unit_of_listing,
+)
 
 
+def _viewer_id(request: HttpRequest) -> int | None:
+    return request.user.pk if request.user.is_authenticated else None
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("Accept", "").startswith("application/json")
+
+
+def _error_response(request: HttpRequest, error: ApplicationError, *, back: str) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"detail": error.message}, status=error.status_code)
+    messages.error(request, error.message)
+    if error.status_code == 403:
+        return render(request, "marketplace/error.html", {"message": error.message}, status=403)
+    return redirect(back)
+
+
+# -- browsing ------------------------------------------------------------------------------------------------
 def home(request: HttpRequest) -> HttpResponse:
-    viewer_id = request.user.pk if request.user.is_authenticated else None
-    listings = listing_list_active(viewer_id=viewer_id)[:48]
-    return render(request, "marketplace/home.html", {"listings": listings})
+    viewer_id = _viewer_id(request)
+    slate = recommendations_for_home(viewer_id=viewer_id)
+    cards = interest_units_for_home(viewer_id=viewer_id)
+    events = impressions_for_rows(slate.rows, page=Page.HOME, request_id=slate.request_id)
+    events += [
+        EventInput(action=EventAction.IMPRESSION, listing_id=card.listing.pk, page=Page.HOME, surface="home_units",
+                   position=position, recommender=card.recommender, request_id=slate.request_id,
+                   interest_unit_id=card.unit.pk)
+        for position, card in enumerate(cards)
+    ]
+    page_events_record(request, events)
+    return render(request, "marketplace/home.html", {"slate": slate, "cards": cards})
+
+
+def listing_detail(request: HttpRequest, listing_id: int) -> HttpResponse:
+    listing = listing_get_for_page(listing_id)
+    if listing is None:
+        raise Http404(errors.LISTING_NOT_FOUND)
+    viewer_id = _viewer_id(request)
+    slate = recommendations_for_item(listing=listing, viewer_id=viewer_id) if listing.is_available else None
+    unit = unit_of_listing(listing.pk)
+    events = []
+    if listing.is_available:
+        # The click that brought the viewer here is attributed to the surface it came from.
+        events.append(EventInput(
+            action=EventAction.ITEM_VIEW, listing_id=listing.pk, page=Page.VIP,
+            surface=request.GET.get("src", "")[:32], position=_int_or_none(request.GET.get("pos")),
+            recommender=request.GET.get("rec", "")[:40], request_id=request.GET.get("rid", "")[:40],
+            interest_unit_id=unit.pk if unit else None,
+        ))
+        events += impressions_for_rows(slate.rows, page=Page.VIP, request_id=slate.request_id)
+    page_events_record(request, events)
+    context = {
+        "listing": listing,
+        "slate": slate,
+        "unit": unit,
+        "is_owner": viewer_id == listing.seller_id,
+        "liked": viewer_id is not None and Like.objects.filter(user_id=viewer_id, listing=listing).exists(),
+        "in_cart": viewer_id is not None and CartItem.objects.filter(user_id=viewer_id, listing=listing).exists(),
+        "offer_form": OfferForm(),
+    }
+    return render(request, "marketplace/listing_detail.html", context)
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return max(0, min(int(value), 32767)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = get_object_or_404(InterestUnit, pk=unit_id)
+    page = interest_unit_items(unit=unit, viewer_id=_viewer_id(request))
+    events = [
+        EventInput(action=EventAction.IMPRESSION, listing_id=listing.pk, page=Page.IU, surface="iu_items",
+                   position=position, recommender=page.recommender, request_id=page.request_id,
+                   interest_unit_id=unit.pk)
+        for position, listing in enumerate(page.listings)
+    ]
+    page_events_record(request, events)
+    return render(request, "marketplace/unit_detail.html", {"page": page})
+
+
+SEARCH_PAGE_SIZE = 24
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    results = None
+    if form.is_valid():
+        data = form.cleaned_data
+        queryset = listing_search(
+            viewer_id=_viewer_id(request), query=data["q"], category=data["category"], brand=data["brand"],
+            min_price=data["min_price"], max_price=data["max_price"], condition=data["condition"],
+        )
+        results = Paginator(queryset, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+        events = []
+        if data["q"] and not request.GET.get("page"):
+            events.append(EventInput(action=EventAction.SEARCH, page=Page.SEARCH, query=data["q"]))
+        request_id = uuid.uuid4().hex
+        events += [
+            EventInput(action=EventAction.IMPRESSION, listing_id=listing.pk, page=Page.SEARCH, surface="search",
+                       position=results.start_index() - 1 + position, recommender="search", request_id=request_id)
+            for position, listing in enumerate(results)
+        ]
+        page_events_record(request, events)
+    return render(request, "marketplace/search.html", {"form": form, "results": results})
+
+
+# -- selling -------------------------------------------------------------------------------------------------
+@login_required
+def sell(request: HttpRequest) -> HttpResponse:
+    form = SellForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            listing = listing_create(
+                seller=request.user, title=data["title"], description=data["description"], price=data["price"],
+                category=data["category"], brand=brand_get_or_create(name=data["brand"]),
+                condition=data["condition"], size=data["size"], color=data["color"], shipper=data["shipper"],
+                photo=data["photo"],
+            )
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Your listing is live.")
+            return redirect("listing-detail", listing_id=listing.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "marketplace/sell.html", {"form": form}, status=status)
+
+
+@login_required
+def listing_edit(request: HttpRequest, listing_id: int) -> HttpResponse:
+    listing = listing_get_for_page(listing_id)
+    if listing is None:
+        raise Http404(errors.LISTING_NOT_FOUND)
+    if listing.seller_id != request.user.pk:
+        return render(request, "marketplace/error.html", {"message": errors.LISTING_NOT_OWNER}, status=403)
+    form = ListingEditForm(request.POST or None, initial={
+        "title": listing.title, "description": listing.description, "price": listing.price})
+    if request.method == "POST" and form.is_valid():
+        try:
+            listing_update(listing=listing, editor=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Listing updated.")
+            return redirect("listing-detail", listing_id=listing.pk)
+    return render(request, "marketplace/listing_edit.html", {"form": form, "listing": listing},
+                  status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_POST
+def listing_remove_view(request: HttpRequest, listing_id: int) -> HttpResponse:
+    try:
+        listing_remove(listing_id=listing_id, actor=request.user)
+    except ApplicationError as error:
+        return _error_response(request, error, back=reverse("listing-detail", args=[listing_id]))
+    messages.success(request, "Listing removed.")
+    return redirect("my-activity")
+
+
+# -- buying and reacting -------------------------------------------------------------------------------------
+@login_required
+@require_POST
+def like_toggle(request: HttpRequest, listing_id: int) -> HttpResponse:
+    liked = request.POST.get("liked", "1") == "1"
+    back = reverse("listing-detail", args=[listing_id])
+    try:
+        state = like_set(user=request.user, listing_id=listing_id, liked=liked, session_id=session_key(request))
+    except ApplicationError as error:
+        return _error_response(request, error, back=back)
+    if _wants_json(request):
+        return JsonResponse({"liked": state})
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def cart_toggle(request: HttpRequest, listing_id: int) -> HttpResponse:
+    in_cart = request.POST.get("in_cart", "1") == "1"
+    back = request.POST.get("next") or reverse("listing-detail", args=[listing_id])
+    if not back.startswith("/"):
+        back = reverse("listing-detail", args=[listing_id])
+    try:
+        state = cart_set(user=request.user, listing_id=listing_id, in_cart=in_cart, session_id=session_key(request))
+    except ApplicationError as error:
+        return _error_response(request, error, back=back)
+    if _wants_json(request):
+        return JsonResponse({"in_cart": state})
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def offer_create(request: HttpRequest, listing_id: int) -> HttpResponse:
+    form = OfferForm(request.POST)
+    back = reverse("listing-detail", args=[listing_id])
+    if not form.is_valid():
+        messages.error(request, errors.OFFER_AMOUNT_INVALID)
+        return redirect(back)
+    try:
+        offer_make(buyer=request.user, listing_id=listing_id, amount=form.cleaned_data["amount"],
+                   session_id=session_key(request))
+    except ApplicationError as error:
+        return _error_response(request, error, back=back)
+    messages.success(request, "Offer sent to the seller.")
+    return redirect(back)
+
+
+@login_required
+def buy(request: HttpRequest, listing_id: int) -> HttpResponse:
+    """GET: the confirmation page (logs buy_start). POST: the purchase itself."""
+    listing = listing_get_for_page(listing_id)
+    if listing is None:
+        raise Http404(errors.LISTING_NOT_FOUND)
+    if request.method == "POST":
+        try:
+            order = listing_buy(listing_id=listing.pk, buyer=request.user, session_id=session_key(request))
+        except ApplicationError as error:
+            return render(request, "marketplace/buy_failed.html", {"listing": listing, "message": error.message},
+                          status=error.status_code)
+        return render(request, "marketplace/order_done.html", {"order": order, "listing": listing})
+    if listing.seller_id == request.user.pk:
+        return render(request, "marketplace/buy_failed.html",
+                      {"listing": listing, "message": errors.LISTING_OWN_PURCHASE}, status=403)
+    if listing.status != ListingStatus.ACTIVE:
+        message = errors.LISTING_ALREADY_SOLD if listing.status == ListingStatus.SOLD else errors.LISTING_NOT_AVAILABLE
+        return render(request, "marketplace/buy_failed.html", {"listing": listing, "message": message}, status=409)
+    page_events_record(request, [EventInput(action=EventAction.BUY_START, listing_id=listing.pk, page=Page.VIP)])
+    return render(request, "marketplace/buy_confirm.html", {"listing": listing})
+
+
+@login_required
+def my_activity(request: HttpRequest) -> HttpResponse:
+    return render(request, "marketplace/my_activity.html", user_activity(user_id=request.user.pk))
+
+
+# -- accounts ------------------------------------------------------------------------------------------------
+def signup(request: HttpRequest) -> HttpResponse:
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome, {user.username}!")
+        return redirect("home")
+    return render(request, "registration/signup.html", {"form": form},
+                  status=400 if request.method == "POST" else 200)
+
+
+
+
+@require_POST
+def demo_switch(request: HttpRequest) -> HttpResponse:
+    """Log in as a demo user without a password: only in demo mode, only demo accounts."""
+    if not settings.DEMO_MODE:
+        raise Http404("Demo mode is off.")
+    user = get_user_model().objects.filter(username=request.POST.get("username", ""), username__startswith="demo_",
+                                           is_staff=False).first()
+    if user is None:
+        messages.error(request, "No such demo user.")
+        return redirect("home")
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, f"You are now {user.username}.")
+    return redirect(request.POST.get("next") if str(request.POST.get("next", "")).startswith("/") else "home")

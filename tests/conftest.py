@@ -21,3 +21,12 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"{SHARED_DATA} is not present (real data sets live in ../shared/data)")
     return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Caches hold ids between requests; each test starts from an empty one (a Redis db of its own)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from marketplace import errors
+from marketplace.background import enqueue_on_commit
 from marketplace.errors import ApplicationError
 from marketplace.models import Event, EventAction, Listing, Page
 
@@ -95,4 +96,4 @@ def _enqueue_event_effects(user_id: int | None, created: list[Event]) -> None:
 
     event_ids = [e.pk for e in created if e.listing_id is not None]
     if event_ids:
-        unit_stats_apply_events.delay_on_commit(event_ids)
+        enqueue_on_commit(unit_stats_apply_events, event_ids)

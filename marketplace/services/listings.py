@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from marketplace import errors
+from marketplace.background import enqueue_on_commit
 from marketplace.errors import ApplicationError, ConflictError, NotFoundError
 from marketplace.models import (
     Brand,
@@ -130,7 +131,7 @@ def _enqueue_indexing(listing_id: int) -> None:
     # Imported here: the interest-unit tasks import listing code too.
     from interest_units.tasks import listing_index
 
-    listing_index.delay_on_commit(listing_id)
+    enqueue_on_commit(listing_index, listing_id)
 
 
 def listing_update(*, listing: Listing, editor: AbstractBaseUser, **fields: object) -> Listing:

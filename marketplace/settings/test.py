@@ -3,7 +3,7 @@
 import os
 
 from marketplace.settings.base import *  # noqa: F403
-from marketplace.settings.base import BASE_DIR
+from marketplace.settings.base import BASE_DIR, CACHE_URL, CACHES
 
 os.environ.setdefault("RECOMMENDER_DEVICE", "cpu")
 DEBUG = False
@@ -16,3 +16,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 CELERY_TASK_ALWAYS_EAGER = True
+STATIC_ROOT = None  # tests serve static files from the finders; no collectstatic
+# A cache database of its own, flushed between tests, so the demo's cache is never touched.
+CACHES["default"]["LOCATION"] = CACHE_URL.rsplit("db=", 1)[0] + "db=2" if "db=" in CACHE_URL else CACHE_URL[:-1] + "2"  # noqa: F405

@@ -1,0 +1,92 @@
+"""Candidate retrieval in Postgres: filtered pgvector search and the availability gate every response passes.
+
+Invariants 1 and 3 are enforced here, in SQL, at query time: only active listings that the viewer does not own
+ever come back. Caches hold ids only; `listings_available` re-reads their status right before a response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from django.db import connection, transaction
+
+from marketplace.models import Listing, ListingStatus
+
+# pgvector >= 0.8: keep scanning the HNSW graph until enough rows pass the filter (sold / own listings).
+HNSW_EF_SEARCH = 100
+HNSW_MAX_SCAN_TUPLES = 20000
+
+
+def listings_available(ids: Sequence[int], *, viewer_id: int | None) -> list[Listing]:
+    """The listings among `ids` that may be shown to `viewer_id` now, in the order given, without duplicates."""
+    unique_ids = list(dict.fromkeys(int(i) for i in ids))
+    if not unique_ids:
+        return []
+    queryset = Listing.objects.filter(pk__in=unique_ids, status=ListingStatus.ACTIVE).select_related(
+        "brand", "c0", "c1", "c2"
+    )
+    if viewer_id is not None:
+        queryset = queryset.exclude(seller_id=viewer_id)
+    by_id = {listing.pk: listing for listing in queryset}
+    return [by_id[i] for i in unique_ids if i in by_id]
+
+
+def available_ids(ids: Iterable[int], *, viewer_id: int | None) -> set[int]:
+    """Ids (no objects) of the listings that may be shown: for filtering cached candidate lists cheaply."""
+    queryset = Listing.objects.filter(pk__in=list(ids), status=ListingStatus.ACTIVE)
+    if viewer_id is not None:
+        queryset = queryset.exclude(seller_id=viewer_id)
+    return set(queryset.values_list("pk", flat=True))
+
+
+def _vector_literal(vector: np.ndarray) -> str:
+    return "[" + ",".join(f"{float(x):.6g}" for x in np.asarray(vector, dtype=np.float32).ravel()) + "]"
+
+
+def nearest_listing_ids(
+    vector: np.ndarray,
+    *,
+    k: int,
+    viewer_id: int | None,
+    column: str = "text_embedding",
+    cast: str = "halfvec",
+    exclude_ids: Sequence[int] = (),
+    extra_where: str = "",
+    extra_params: Sequence[object] = (),
+    exact: bool = False,
+) -> list[tuple[int, float]]:
+    """(listing id, cosine distance) of the k nearest active listings not owned by the viewer.
+
+    Uses the HNSW index with iterative scans so a filter that rejects many rows (sold, own) still yields k
+    results; `exact=True` disables index scans (the ground truth for the recall benchmark).
+    """
+    if column not in {"text_embedding"} and not column.endswith("_vector"):
+        raise ValueError(f"not a vector column: {column}")
+    where = ["status = %s", f"{column} IS NOT NULL"]
+    params: list[object] = [ListingStatus.ACTIVE]
+    if viewer_id is not None:
+        where.append("seller_id <> %s")
+        params.append(viewer_id)
+    if exclude_ids:
+        where.append("NOT (id = ANY(%s))")
+        params.append(list(exclude_ids))
+    if extra_where:
+        where.append(extra_where)
+        params.extend(extra_params)
+    literal = _vector_literal(vector)
+    sql = (
+        f"SELECT id, {column} <=> %s::{cast} AS distance FROM marketplace_listing "
+        f"WHERE {' AND '.join(where)} ORDER BY {column} <=> %s::{cast} LIMIT %s"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        if exact:
+            cursor.execute("SET LOCAL enable_indexscan = off")
+        else:
+            cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+            cursor.execute(f"SET LOCAL hnsw.ef_search = {max(HNSW_EF_SEARCH, k)}")
+            cursor.execute(f"SET LOCAL hnsw.max_scan_tuples = {HNSW_MAX_SCAN_TUPLES}")
+        cursor.execute(sql, [literal, *params, literal, k])
+        rows = cursor.fetchall()
+    # relaxed_order may return rows slightly out of order; the distances are exact, so sort by them.
+    return sorted(((int(i), float(d)) for i, d in rows), key=lambda row: row[1])

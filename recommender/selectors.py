@@ -1,0 +1,287 @@
+"""What each surface shows: rows of listings with a label, the recommender that chose them and a request id.
+
+Until a trained model is active for a surface, rows come from baselines computed in Postgres: recent
+popularity, session co-occurrence, content kNN over text embeddings, and interest-unit membership. Every row
+passes `listings_available` last, so a sold, removed or own listing never reaches a page or the API.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import numpy as np
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, Max, Min, Q, Sum
+from django.utils import timezone
+
+from interest_units.models import InterestUnit, InterestUnitMember, UserUnitStats
+from marketplace.models import Event, EventAction, Listing, ListingStatus
+from recommender.retrieval import available_ids, listings_available, nearest_listing_ids
+
+POPULAR_CACHE_KEY = "recommender:popular-ids:v1"
+POPULAR_CACHE_SECONDS = 60
+INTEREST_WEIGHTS = {
+    EventAction.ITEM_VIEW: 1.0,
+    EventAction.ITEM_LIKE: 2.0,
+    EventAction.ITEM_ADD_TO_CART_TAP: 3.0,
+    EventAction.OFFER_MAKE: 3.0,
+    EventAction.BUY_START: 3.0,
+}
+
+
+@dataclass
+class Row:
+    surface: str  # where impressions are attributed, e.g. "home_for_you"
+    label: str
+    recommender: str
+    listings: list[Listing]
+    interest_unit: InterestUnit | None = None
+
+
+@dataclass
+class Slate:
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    rows: list[Row] = field(default_factory=list)
+
+    def add(self, row: Row, *, min_items: int = 1) -> None:
+        if len(row.listings) >= min_items:
+            self.rows.append(row)
+
+
+@dataclass
+class UnitCard:
+    unit: InterestUnit
+    listing: Listing  # the unit's best active item for this viewer
+    active_count: int
+    recommender: str
+
+
+# -- building blocks ---------------------------------------------------------------------------------------
+def popular_listing_ids(*, days: int = 7, limit: int = 500) -> list[int]:
+    """Listings ranked by weighted recent interactions (ids only, cached for a minute)."""
+    try:
+        cached = cache.get(POPULAR_CACHE_KEY)
+    except Exception:  # Redis down: Postgres is the source of truth, carry on without the cache
+        cached = None
+    if cached is not None:
+        return cached
+    since = timezone.now() - timedelta(days=days)
+    weights = " ".join(f"WHEN '{action}' THEN {weight}" for action, weight in INTEREST_WEIGHTS.items())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT e.listing_id FROM marketplace_event e
+            JOIN marketplace_listing l ON l.id = e.listing_id AND l.status = %s
+            WHERE e.created_at >= %s AND e.action = ANY(%s)
+            GROUP BY e.listing_id
+            ORDER BY SUM(CASE e.action {weights} ELSE 0 END) DESC, e.listing_id DESC
+            LIMIT %s
+            """,
+            [ListingStatus.ACTIVE, since, list(INTEREST_WEIGHTS), limit],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    if len(ids) < limit:  # a quiet marketplace: fill with the newest listings
+        ids += list(
+            Listing.objects.filter(status=ListingStatus.ACTIVE).exclude(pk__in=ids)
+            .order_by("-created_at").values_list("pk", flat=True)[: limit - len(ids)]
+        )
+    try:
+        cache.set(POPULAR_CACHE_KEY, ids, POPULAR_CACHE_SECONDS)
+    except Exception:
+        pass
+    return ids
+
+
+def user_recent_listing_ids(user_id: int, *, limit: int = 50, days: int = 30) -> list[int]:
+    """The listings this user interacted with most recently (newest first, distinct)."""
+    since = timezone.now() - timedelta(days=days)
+    rows = (
+        Event.objects.filter(user_id=user_id, created_at__gte=since, action__in=list(INTEREST_WEIGHTS))
+        .order_by("-created_at").values_list("listing_id", flat=True)[: limit * 4]
+    )
+    return list(dict.fromkeys(rows))[:limit]
+
+
+def co_viewed_listing_ids(listing_id: int, *, limit: int = 100) -> list[int]:
+    """Item-to-item co-occurrence: listings viewed in the same sessions as `listing_id`."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT e2.listing_id FROM marketplace_event e1
+            JOIN marketplace_event e2 ON e2.session_id = e1.session_id AND e2.listing_id <> e1.listing_id
+            WHERE e1.listing_id = %s AND e1.action = 'item_view' AND e2.action = 'item_view'
+            GROUP BY e2.listing_id ORDER BY COUNT(*) DESC, e2.listing_id DESC LIMIT %s
+            """,
+            [listing_id, limit],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _mean_embedding(listing_ids: list[int]) -> np.ndarray | None:
+    vectors = [
+        np.asarray(v.to_list(), dtype=np.float32)
+        for v in Listing.objects.filter(pk__in=listing_ids, text_embedding__isnull=False)
+        .values_list("text_embedding", flat=True)
+    ]
+    if not vectors:
+        return None
+    mean = np.mean(vectors, axis=0)
+    return mean / max(float(np.linalg.norm(mean)), 1e-12)
+
+
+def _take(ids: list[int], *, viewer_id: int | None, k: int, exclude: set[int]) -> list[Listing]:
+    candidates = [i for i in ids if i not in exclude][: k * 3]
+    return listings_available(candidates, viewer_id=viewer_id)[:k]
+
+
+# -- surfaces ----------------------------------------------------------------------------------------------
+def recommendations_for_home(*, viewer_id: int | None, k: int = 12) -> Slate:
+    """Homepage rows: "for you" rows per interest (baseline: content kNN per recent category), "next up"
+    (co-occurrence with the last viewed item) and "popular now"."""
+    slate = Slate()
+    shown: set[int] = set()
+    recent = user_recent_listing_ids(viewer_id) if viewer_id is not None else []
+    if recent:
+        by_category: dict[int, list[int]] = defaultdict(list)
+        leaf_of = dict(Listing.objects.filter(pk__in=recent).values_list("pk", "c2_id"))
+        for listing_id in recent:
+            by_category[leaf_of.get(listing_id) or 0].append(listing_id)
+        titles = dict(Listing.objects.filter(pk__in=recent).values_list("pk", "title"))
+        for _, members in sorted(by_category.items(), key=lambda kv: -len(kv[1]))[:3]:
+            centre = _mean_embedding(members[:10])
+            if centre is None:
+                continue
+            ids = [i for i, _ in nearest_listing_ids(centre, k=k * 2, viewer_id=viewer_id, exclude_ids=recent)]
+            listings = _take(ids, viewer_id=viewer_id, k=k, exclude=shown)
+            shown.update(listing.pk for listing in listings)
+            slate.add(Row("home_for_you", f"Because you viewed “{titles[members[0]]}”", "content", listings))
+        next_ids = co_viewed_listing_ids(recent[0])
+        listings = _take(next_ids, viewer_id=viewer_id, k=k, exclude=shown | set(recent))
+        shown.update(listing.pk for listing in listings)
+        slate.add(Row("home_next_up", "Next up for you", "cooccurrence", listings))
+    listings = _take(popular_listing_ids(), viewer_id=viewer_id, k=k, exclude=shown)
+    slate.add(Row("home_popular", "Popular right now", "popularity", listings))
+    return slate
+
+
+def recommendations_for_item(*, listing: Listing, viewer_id: int | None, k: int = 12) -> Slate:
+    """View-item page rows: similar items (content kNN), more from its interest unit, viewed together."""
+    slate = Slate()
+    shown = {listing.pk}
+    if listing.text_embedding is not None:
+        centre = np.asarray(listing.text_embedding.to_list(), dtype=np.float32)
+        ids = [i for i, _ in nearest_listing_ids(centre, k=k * 2, viewer_id=viewer_id, exclude_ids=[listing.pk])]
+        listings = _take(ids, viewer_id=viewer_id, k=k, exclude=shown)
+        shown.update(x.pk for x in listings)
+        slate.add(Row("vip_similar", "Similar items", "content", listings))
+    unit = unit_of_listing(listing.pk)
+    if unit is not None:
+        ids = unit_member_ids_active(unit.pk)
+        listings = _take(ids, viewer_id=viewer_id, k=k, exclude=shown)
+        shown.update(x.pk for x in listings)
+        slate.add(Row("vip_unit", f"More from “{unit.title}”", "iu_members", listings, interest_unit=unit))
+    listings = _take(co_viewed_listing_ids(listing.pk), viewer_id=viewer_id, k=k, exclude=shown)
+    slate.add(Row("vip_cooccurrence", "People also viewed", "cooccurrence", listings))
+    return slate
+
+
+UNIT_TYPE_PREFERENCE = ("semantic", "spu", "image")
+
+
+def unit_of_listing(listing_id: int) -> InterestUnit | None:
+    """The listing's interest unit to show it in (semantic first: it groups by meaning)."""
+    members = {m.type: m.unit for m in InterestUnitMember.objects.filter(listing_id=listing_id).select_related("unit")}
+    for unit_type in UNIT_TYPE_PREFERENCE:
+        if unit_type in members:
+            return members[unit_type]
+    return None
+
+
+def unit_member_ids_active(unit_id: int) -> list[int]:
+    return list(
+        InterestUnitMember.objects.filter(unit_id=unit_id, listing__status=ListingStatus.ACTIVE)
+        .order_by("-listing__created_at").values_list("listing_id", flat=True)[:500]
+    )
+
+
+def interest_units_for_home(*, viewer_id: int | None, k: int = 8) -> list[UnitCard]:
+    """Stage 1 baseline: the viewer's recent units, then units popular this week; each with an active item."""
+    unit_ids: list[int] = []
+    if viewer_id is not None:
+        unit_ids += list(
+            UserUnitStats.objects.filter(user_id=viewer_id, last_interaction_at__isnull=False)
+            .order_by("-last_interaction_at").values_list("unit_id", flat=True)[: k * 2]
+        )
+    since = (timezone.now() - timedelta(days=7)).date()
+    unit_ids += list(
+        InterestUnit.objects.filter(daily_stats__day__gte=since)
+        .annotate(recent_clicks=Sum("daily_stats__clicks"))
+        .order_by("-recent_clicks", "-pk").values_list("pk", flat=True)[: k * 3]
+    )
+    if len(unit_ids) < k * 2:
+        unit_ids += list(InterestUnit.objects.order_by("-pk").values_list("pk", flat=True)[: k * 3])
+    cards: list[UnitCard] = []
+    for unit_id in dict.fromkeys(unit_ids):
+        card = unit_card(unit_id, viewer_id=viewer_id, recommender="iu_popularity")
+        if card is not None:
+            cards.append(card)
+        if len(cards) >= k:
+            break
+    return cards
+
+
+def unit_card(unit_id: int, *, viewer_id: int | None, recommender: str) -> UnitCard | None:
+    """A unit with its newest active item for this viewer; None when it has no active item (never shown)."""
+    ids = unit_member_ids_active(unit_id)
+    allowed = available_ids(ids[:50], viewer_id=viewer_id)
+    best = next((i for i in ids if i in allowed), None)
+    if best is None:
+        return None
+    listing = listings_available([best], viewer_id=viewer_id)
+    if not listing:
+        return None
+    return UnitCard(unit=InterestUnit.objects.get(pk=unit_id), listing=listing[0], active_count=len(ids),
+                    recommender=recommender)
+
+
+@dataclass
+class UnitPage:
+    unit: InterestUnit
+    listings: list[Listing]
+    active_count: int
+    sold_count: int
+    min_price: object
+    max_price: object
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    recommender: str = "iu_popularity"
+
+
+def interest_unit_items(*, unit: InterestUnit, viewer_id: int | None, k: int = 60) -> UnitPage:
+    """Stage 2 baseline: the unit's active items, most interacted-with first, then newest."""
+    members = InterestUnitMember.objects.filter(unit=unit)
+    stats = members.aggregate(
+        active=Count("pk", filter=Q(listing__status=ListingStatus.ACTIVE)),
+        sold=Count("pk", filter=Q(listing__status=ListingStatus.SOLD)),
+        low=Min("listing__price", filter=Q(listing__status=ListingStatus.ACTIVE)),
+        high=Max("listing__price", filter=Q(listing__status=ListingStatus.ACTIVE)),
+    )
+    ids = unit_member_ids_active(unit.pk)
+    popularity = Counter(
+        dict(
+            Event.objects.filter(listing_id__in=ids, action__in=list(INTEREST_WEIGHTS))
+            .values_list("listing_id").annotate(n=Count("pk")).values_list("listing_id", "n")
+        )
+    )
+    ranked = sorted(ids, key=lambda i: -popularity.get(i, 0))  # stable: newest first among ties
+    return UnitPage(
+        unit=unit,
+        listings=listings_available(ranked[:k], viewer_id=viewer_id),
+        active_count=stats["active"],
+        sold_count=stats["sold"],
+        min_price=stats["low"],
+        max_price=stats["high"],
+    )
