@@ -1,3 +1,4 @@
 """Imports every module that registers a recommender, so `recommender.base` can find them by name."""
 
 # Each import registers its classes with `recommender.base.register`. Keep the list sorted.
+import recommender.baselines  # noqa: F401
