@@ -210,6 +210,9 @@ class Like(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "listing"], name="like_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} likes {self.listing_id}"
+
 
 class CartItem(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cart_items")
@@ -218,6 +221,9 @@ class CartItem(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "listing"], name="cart_item_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.listing_id} in {self.user_id}'s cart"
 
 
 class OfferStatus(models.TextChoices):
@@ -241,6 +247,9 @@ class Offer(models.Model):
             models.CheckConstraint(condition=Q(amount__gte=0), name="offer_amount_non_negative"),
             models.CheckConstraint(condition=Q(status__in=OfferStatus.values), name="offer_status_valid"),
         ]
+
+    def __str__(self) -> str:
+        return f"Offer ${self.amount} on {self.listing_id} ({self.status})"
 
 
 class Order(models.Model):

@@ -32,12 +32,18 @@ def impressions_for_rows(rows: Iterable, *, page: str, request_id: str) -> list[
     ]
 
 
-def page_events_record(request: HttpRequest, events: list[EventInput]) -> None:
+def api_session_key(request: HttpRequest) -> str:
+    """API clients name their session in `X-Session-Id` (no cookie session is created for them)."""
+    return request.headers.get("X-Session-Id", "")[:64] or (request.session.session_key or "")
+
+
+def page_events_record(request: HttpRequest, events: list[EventInput], *, session_id: str | None = None) -> None:
     """Record a page's events in one insert. A logging problem never breaks the page."""
     if not events:
         return
     user = request.user if request.user.is_authenticated else None
     try:
-        events_record(user=user, session_id=session_key(request), events=events)
+        events_record(user=user, session_id=session_id if session_id is not None else session_key(request),
+                      events=events)
     except ApplicationError:
         logger.warning("page events rejected", exc_info=True)

@@ -4,8 +4,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
 
-from marketplace import views
+from marketplace import apis, views
+from recommender import apis as recommender_apis
+
+router = DefaultRouter()
+router.register("listings", apis.ListingViewSet, basename="listing")
+router.register("events", apis.EventViewSet, basename="event")
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -25,6 +31,13 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("demo/switch/", views.demo_switch, name="demo-switch"),
     path("admin/", admin.site.urls),
+    path("api/recommendations/home/", recommender_apis.HomeRecommendationsApi.as_view(), name="api-home"),
+    path("api/recommendations/item/<int:listing_id>/", recommender_apis.ItemRecommendationsApi.as_view(),
+         name="api-item"),
+    path("api/interest-units/", recommender_apis.InterestUnitsApi.as_view(), name="api-units"),
+    path("api/interest-units/<int:unit_id>/items/", recommender_apis.InterestUnitItemsApi.as_view(),
+         name="api-unit-items"),
+    path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

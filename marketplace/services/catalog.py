@@ -16,7 +16,9 @@ def _clean(name: str) -> str:
     return " ".join(str(name).split())[:120]
 
 
-def category_path_get_or_create(*, names: Sequence[str], merrec_ids: Sequence[int | None] | None = None) -> list[Category]:
+def category_path_get_or_create(
+    *, names: Sequence[str], merrec_ids: Sequence[int | None] | None = None
+) -> list[Category]:
     """The nodes c0 > c1 > c2 for `names`, created when missing. Returns one Category per level."""
     cleaned = [_clean(n) for n in names]
     if not 1 <= len(cleaned) <= 3 or any(not n for n in cleaned):

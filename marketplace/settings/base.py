@@ -29,7 +29,8 @@ def env_int(name: str, default: int) -> int:
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
 DEBUG = env_bool("DJANGO_DEBUG", False)
-ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h]
+_DEFAULT_HOSTS = "localhost,127.0.0.1,[::1],testserver"
+ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", _DEFAULT_HOSTS).split(",") if h]
 # Demo mode shows the demo-user switcher; never on in production.
 DEMO_MODE = env_bool("MARKETPLACE_DEMO_MODE", False)
 

@@ -3,7 +3,7 @@
 import os
 
 from marketplace.settings.base import *  # noqa: F403
-from marketplace.settings.base import BASE_DIR, CACHE_URL, CACHES
+from marketplace.settings.base import BASE_DIR, CACHE_URL, CACHES, DATABASES
 
 os.environ.setdefault("RECOMMENDER_DEVICE", "cpu")
 DEBUG = False
@@ -19,3 +19,5 @@ CELERY_TASK_ALWAYS_EAGER = True
 STATIC_ROOT = None  # tests serve static files from the finders; no collectstatic
 # A cache database of its own, flushed between tests, so the demo's cache is never touched.
 CACHES["default"]["LOCATION"] = CACHE_URL.rsplit("db=", 1)[0] + "db=2" if "db=" in CACHE_URL else CACHE_URL[:-1] + "2"  # noqa: F405
+# One test database per pytest process: parallel runs on one machine never drop each other's database.
+DATABASES["default"]["TEST"] = {"NAME": f"test_marketplace_{os.getpid()}"}  # noqa: F405

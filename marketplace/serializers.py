@@ -1,0 +1,72 @@
+"""API representations. Listings expose what a buyer sees; writes are validated here, performed by services."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from marketplace.models import Category, EventAction, Listing, Page
+
+
+class CategoryRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name", "level"]
+
+
+class ListingSerializer(serializers.ModelSerializer):
+    brand = serializers.CharField(source="brand.name", default=None, read_only=True)
+    seller = serializers.CharField(source="seller.username", read_only=True)
+    category = serializers.SerializerMethodField()
+    condition_name = serializers.CharField(source="get_condition_display", read_only=True)
+    photo = serializers.ImageField(read_only=True, use_url=True)
+
+    class Meta:
+        model = Listing
+        fields = ["id", "title", "description", "price", "status", "brand", "category", "condition",
+                  "condition_name", "size", "color", "shipper", "product_id", "seller", "photo", "created_at",
+                  "sold_at"]
+        read_only_fields = fields
+
+    def get_category(self, listing: Listing) -> list[str]:
+        return [c.name for c in listing.category_path]
+
+
+class ListingCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+    price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
+    category_id = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(level=2), source="category")
+    brand = serializers.CharField(required=False, allow_blank=True, max_length=120, default="")
+    condition = serializers.IntegerField(min_value=1, max_value=6, default=3)
+    size = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
+    color = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
+    shipper = serializers.ChoiceField(choices=["buyer", "seller"], default="seller")
+
+
+class EventInSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=EventAction.choices)
+    listing_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**62)
+    page = serializers.ChoiceField(choices=Page.choices, default=Page.OTHER)
+    surface = serializers.CharField(required=False, allow_blank=True, max_length=32, default="")
+    position = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=32767)
+    recommender = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
+    request_id = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
+    interest_unit_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**62)
+    query = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+class EventBatchSerializer(serializers.Serializer):
+    session_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    events = EventInSerializer(many=True, allow_empty=False, max_length=500)
+
+
+class EventBatchResultSerializer(serializers.Serializer):
+    recorded = serializers.IntegerField()
+
+
+class OrderSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    listing_id = serializers.IntegerField()
+    buyer = serializers.CharField(source="buyer.username")
+    price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    created_at = serializers.DateTimeField()
