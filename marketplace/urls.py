@@ -10,8 +10,8 @@ from marketplace import apis, views
 from recommender import apis as recommender_apis
 
 router = DefaultRouter()
-router.register("listings", apis.ListingViewSet, basename="listing")
-router.register("events", apis.EventViewSet, basename="event")
+router.register("listings", apis.ListingViewSet, basename="api-listing")
+router.register("events", apis.EventViewSet, basename="api-event")
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -183,7 +183,7 @@ def recommendations_for_item(*, listing: Listing, viewer_id: int | None, k: int 
         ids = unit_member_ids_active(unit.pk)
         listings = _take(ids, viewer_id=viewer_id, k=k, exclude=shown)
         shown.update(x.pk for x in listings)
-        slate.add(Row("vip_unit", f"More from “{unit.title}”", "iu_members", listings, interest_unit=unit))
+        slate.add(Row("vip_unit", "More from its interest unit", "iu_members", listings, interest_unit=unit))
     listings = _take(co_viewed_listing_ids(listing.pk), viewer_id=viewer_id, k=k, exclude=shown)
     slate.add(Row("vip_cooccurrence", "People also viewed", "cooccurrence", listings))
     return slate

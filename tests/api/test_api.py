@@ -57,39 +57,39 @@ def test_item_recommendations_404_for_unknown_listing(api):
 def test_buy_via_api_then_conflict(api):
     listing = ListingFactory()
     api.force_authenticate(UserFactory())
-    first = api.post(reverse("listing-buy", args=[listing.pk]))
+    first = api.post(reverse("api-listing-buy", args=[listing.pk]))
     assert first.status_code == 201 and first.json()["listing_id"] == listing.pk
     api.force_authenticate(UserFactory())
-    second = api.post(reverse("listing-buy", args=[listing.pk]))
+    second = api.post(reverse("api-listing-buy", args=[listing.pk]))
     assert second.status_code == 409 and second.json()["detail"] == errors.LISTING_ALREADY_SOLD
 
 
 def test_buy_requires_authentication(api):
     listing = ListingFactory()
-    assert api.post(reverse("listing-buy", args=[listing.pk])).status_code in (401, 403)
+    assert api.post(reverse("api-listing-buy", args=[listing.pk])).status_code in (401, 403)
     listing.refresh_from_db()
     assert listing.status == ListingStatus.ACTIVE
 
 
 def test_events_batch_validation(api):
     listing = ListingFactory()
-    ok = api.post(reverse("event-list"), {"session_id": "s", "events": [
+    ok = api.post(reverse("api-event-list"), {"session_id": "s", "events": [
         {"action": "item_view", "listing_id": listing.pk, "page": "vip"},
         {"action": "search", "query": "nike"},
     ]}, format="json")
     assert ok.status_code == 201 and ok.json() == {"recorded": 2}
-    bad = api.post(reverse("event-list"), {"events": [{"action": "item_view", "listing_id": 10**9}]}, format="json")
+    bad = api.post(reverse("api-event-list"), {"events": [{"action": "item_view", "listing_id": 10**9}]}, format="json")
     assert bad.status_code == 400 and "Unknown listing" in bad.json()["detail"]
-    assert api.post(reverse("event-list"), {"events": []}, format="json").status_code == 400
+    assert api.post(reverse("api-event-list"), {"events": []}, format="json").status_code == 400
     assert Event.objects.count() == 2
 
 
 def test_create_listing_via_api_validates(api):
     api.force_authenticate(UserFactory())
     leaf = category_path()[2]
-    bad = api.post(reverse("listing-list"), {"title": "", "price": "-1", "category_id": leaf.pk}, format="json")
+    bad = api.post(reverse("api-listing-list"), {"title": "", "price": "-1", "category_id": leaf.pk}, format="json")
     assert bad.status_code == 400 and {"title", "price"} <= set(bad.json())
-    good = api.post(reverse("listing-list"), {"title": "Sony WH-1000XM4", "price": "120", "category_id": leaf.pk,
+    good = api.post(reverse("api-listing-list"), {"title": "Sony WH-1000XM4", "price": "120", "category_id": leaf.pk,
                                               "brand": "Sony"}, format="json")
     assert good.status_code == 201 and good.json()["brand"] == "Sony"
 
