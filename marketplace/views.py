@@ -20,11 +20,11 @@ from marketplace import errors
 from marketplace.errors import ApplicationError
 from marketplace.forms import ListingEditForm, OfferForm, SearchForm, SellForm, SignUpForm
 from marketplace.models import CartItem, EventAction, Like, ListingStatus, Page
+from marketplace.page_events import impressions_for_rows, page_events_record, session_key
 from marketplace.selectors import listing_get_for_page, listing_search, user_activity
 from marketplace.services.activity import cart_set, like_set, offer_make
 from marketplace.services.catalog import brand_get_or_create
 from marketplace.services.events import EventInput
-from marketplace.page_events import impressions_for_rows, page_events_record, session_key
 from marketplace.services.listings import listing_buy, listing_create, listing_remove, listing_update
 from recommender.selectors import (
     interest_unit_items,
