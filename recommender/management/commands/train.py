@@ -1,0 +1,98 @@
+"""`python manage.py train MODEL|all [--force] [--epochs N] [--out-dir DIR] [--test-days N]`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from marketplace.errors import ApplicationError
+from recommender.management.commands.evaluate import positive_int, positive_number
+from recommender.management.progress import progress_bars
+from recommender.services import TrainResult, evaluation_data_from_db, model_train, recommender_names_resolve
+
+
+def _value(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
+def comparison_lines(result: TrainResult) -> list[str]:
+    """What was measured against what, and what happened to the version."""
+    lines = [f"{result.name}: {result.protocol} {result.metric} = {_value(result.value)} "
+             f"(trained in {result.fit_seconds:.1f} s)"]
+    others = ", ".join(f"{n} {_value(v)}" for n, v in sorted(result.baselines.items()))
+    if result.best_baseline is None:
+        lines.append(f"  baselines: none measured{f' ({others})' if others else ''}")
+    else:
+        best = result.best_baseline_value or 0.0
+        delta = (result.value or 0.0) - best
+        verdict = "beats" if result.beats_baselines else "does not beat"
+        lines.append(f"  {verdict} the best baseline {result.best_baseline} {_value(best)} by {delta:+.4f}"
+                     f" (baselines: {others})")
+    lines += [f"  note: {note}" for note in result.notes]
+    lines.append(f"  checkpoint: {result.checkpoint}")
+    if result.activated:
+        how = " (forced)" if result.forced and not result.beats_baselines else ""
+        lines.append(f"  model version #{result.version.pk} is now active{how}")
+    else:
+        lines.append(f"  model version #{result.version.pk} registered, not active (use --force to serve it anyway)")
+    return lines
+
+
+class Command(BaseCommand):
+    help = (
+        "Train a recommender (a registry name, or 'all') on the database's events before a time split, evaluate "
+        "it on its primary protocol (vip / home recall@20, ctr AUC), save its checkpoint under "
+        "RECOMMENDER_ARTIFACTS_DIR and register a ModelVersion, made active only when it beats the best baseline "
+        "on that metric (or with --force)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("model", metavar="MODEL", help="registry name (popularity, pwprec, ...) or 'all'")
+        parser.add_argument("--force", action="store_true", help="activate the new version even if it loses")
+        parser.add_argument("--epochs", type=positive_int, default=None, metavar="N",
+                            help="training epochs, for models that have them")
+        parser.add_argument("--out-dir", default=None, metavar="DIR",
+                            help="where checkpoints and reports go (default: RECOMMENDER_ARTIFACTS_DIR)")
+        parser.add_argument("--test-days", type=positive_number, default=None, metavar="N",
+                            help="the last N days are held out for evaluation (default: the last 20%% of the span)")
+        parser.add_argument("--max-sessions", type=positive_int, default=None, metavar="N",
+                            help="evaluate on the first N test sessions only (request groups for ctr); "
+                                 "the baselines are measured on the same ones")
+        parser.add_argument("--no-progress", action="store_true", help="do not draw progress bars on stderr")
+
+    def handle(self, *args: object, **options: Any) -> None:
+        progress = progress_bars(not options["no_progress"])
+        try:
+            names = recommender_names_resolve(names=[options["model"]])
+            data = evaluation_data_from_db(test_days=options["test_days"], action="train")
+        except ApplicationError as error:
+            raise CommandError(error.message) from None
+        self.stdout.write(f"{data.name}: {'; '.join(data.notes)}; " + "; ".join(
+            f"{part} {sizes['events']:,} events" for part, sizes in data.sizes().items()
+        ))
+        failures: list[str] = []
+        baseline_cache: dict = {}
+        for name in names:
+            try:
+                result = model_train(
+                    name=name, force=options["force"], epochs=options["epochs"], out_dir=options["out_dir"],
+                    max_sessions=options["max_sessions"], data=data, baseline_cache=baseline_cache, progress=progress,
+                )
+            except ApplicationError as error:
+                if len(names) == 1:
+                    raise CommandError(error.message) from None
+                failures.append(f"{name}: {error.message}")
+                self.stderr.write(f"{name}: failed: {error.message}")
+                continue
+            except Exception as error:  # `all` goes on past one broken model, then reports it
+                if len(names) == 1:
+                    raise
+                failures.append(f"{name}: {error.__class__.__name__}: {error}")
+                self.stderr.write(f"{name}: failed: {error.__class__.__name__}: {error}")
+                continue
+            for line in comparison_lines(result):
+                self.stdout.write(line)
+        if failures:
+            raise CommandError(f"{len(failures)} of {len(names)} models failed:\n  " + "\n  ".join(failures))
+        self.stdout.write(self.style.SUCCESS(f"trained {len(names)} model(s)"))

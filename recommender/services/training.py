@@ -1,0 +1,405 @@
+"""Offline training and evaluation of registered recommenders, and the model-version registry they write.
+
+`model_evaluate` fits models on the train part of a data set and scores them under one protocol (the
+`evaluate` command); `model_train` fits one model on the database's events, saves its checkpoint, registers a
+`ModelVersion` and activates it only when it beats the best baseline on its primary metric (the `train`
+command); `model_version_activate` makes a version the one served under its name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+
+from marketplace.errors import ApplicationError
+from recommender.base import Recommender, create_recommender, registered_names, registry_entry
+from recommender.data import ACTION_CODE, Dataset
+from recommender.evaluation import (
+    CANDIDATE_MODES,
+    DEFAULT_KS,
+    PROTOCOLS,
+    Progress,
+    dataset_sizes,
+    evaluate_model,
+    primary_metric,
+    time_split_dataset,
+    write_report,
+)
+from recommender.models import ModelVersion
+
+DATA_EMPTY = "The database has no events to {action} on; create data first (seed_demo, import_merrec, ...)."
+FILE_MISSING = "{path}: no such file."
+FILE_FORMAT_UNKNOWN = "Unknown file format {format!r}; expected one of: yoochoose, rees46."
+MODEL_UNKNOWN = "Unknown recommender {name!r}; known: {known}."
+PROTOCOL_UNKNOWN = "Unknown protocol {protocol!r}; expected one of: " + ", ".join(PROTOCOLS) + "."
+CANDIDATES_UNKNOWN = "Unknown candidate set {candidates!r}; expected one of: " + ", ".join(CANDIDATE_MODES) + "."
+EVALUATION_FAILED = "Cannot evaluate {name} with the {protocol} protocol: {reason}"
+VERSION_NO_CHECKPOINT = "Version #{pk} of {name} has no checkpoint (evaluation only); train it to serve it."
+NO_IMPRESSIONS = (
+    "The ctr protocol needs impressions with click labels in the test period; {dataset} has none "
+    "(session files never do)."
+)
+DEFAULT_TEST_FRACTION = 0.2
+
+
+# -- data --------------------------------------------------------------------------------------------------------
+@dataclass
+class EvaluationData:
+    """A train / test pair and how it was made, for reports and version rows."""
+
+    name: str  # "db" or the session file's name
+    train: Dataset
+    test: Dataset
+    split_time: float | None = None  # unix seconds, for a database time split
+    notes: list[str] = field(default_factory=list)
+
+    def sizes(self) -> dict[str, dict[str, int]]:
+        return {"train": dataset_sizes(self.train), "test": dataset_sizes(self.test)}
+
+
+def evaluation_data_from_db(*, test_days: float | None = None, action: str = "evaluate") -> EvaluationData:
+    """The database's events split by time: test = the last `test_days` days, else the last 20% of the span.
+    The train part's unit features are counted as of the split, so it sees nothing of the test period."""
+    from recommender.dataset_db import dataset_from_db, unit_features_from_db
+
+    dataset = dataset_from_db(name="db")
+    if len(dataset.events) == 0:
+        raise ApplicationError(DATA_EMPTY.format(action=action))
+    try:
+        train, test, split = time_split_dataset(dataset, test_fraction=DEFAULT_TEST_FRACTION, test_days=test_days)
+    except ValueError as error:
+        raise ApplicationError(f"Cannot split the database's events by time: {error}") from error
+    train.unit_features = unit_features_from_db(as_of=datetime.fromtimestamp(split, tz=UTC))
+    rule = f"last {test_days:g} days" if test_days is not None else f"last {DEFAULT_TEST_FRACTION:.0%} of the span"
+    split_text = datetime.fromtimestamp(split, tz=UTC).isoformat(timespec="seconds")
+    notes = [f"time split at {split_text} ({rule} is test)"]
+    return EvaluationData(name="db", train=train, test=test, split_time=split, notes=notes)
+
+
+def _dataset_name(train_path: Path) -> str:
+    """'yoochoose_100k_train' -> 'yoochoose_100k'."""
+    return re.sub(r"[_.-]?train([_.-].*)?$", "", train_path.stem) or train_path.stem
+
+
+def evaluation_data_from_files(*, train_path: str | Path, test_path: str | Path, file_format: str) -> EvaluationData:
+    """Two session files (YooChoose TSV or REES46 CSV); bad rows are skipped and counted in the notes."""
+    from recommender.session_files import load_session_file
+
+    if file_format not in ("yoochoose", "rees46"):
+        raise ApplicationError(FILE_FORMAT_UNKNOWN.format(format=file_format))
+    paths = {"train": Path(train_path), "test": Path(test_path)}
+    for path in paths.values():
+        if not path.is_file():
+            raise ApplicationError(FILE_MISSING.format(path=path))
+    parts: dict[str, Dataset] = {}
+    notes = []
+    for part, path in paths.items():
+        try:
+            parts[part], report = load_session_file(path, file_format)
+        except ValueError as error:
+            raise ApplicationError(f"{path}: {error}") from error
+        if report.rows_loaded == 0:
+            raise ApplicationError(f"{path}: no readable {file_format} rows ({report.bad_rows} bad).")
+        notes.append(f"{part}: {path.name}, {report.rows_loaded:,} rows loaded, {report.bad_rows:,} bad rows skipped")
+    return EvaluationData(name=_dataset_name(paths["train"]), train=parts["train"], test=parts["test"], notes=notes)
+
+
+# -- models ------------------------------------------------------------------------------------------------------
+def recommender_names_resolve(*, names: list[str]) -> list[str]:
+    """Registry names in the given order, `all` expanded (baselines first); unknown names are an error."""
+    known = registered_names()
+    resolved: list[str] = []
+    for name in names:
+        if name == "all":
+            resolved += registered_names("baseline") + [n for n in known if n not in registered_names("baseline")]
+        elif name in known:
+            resolved.append(name)
+        else:
+            raise ApplicationError(MODEL_UNKNOWN.format(name=name, known=", ".join(known)))
+    return list(dict.fromkeys(resolved))
+
+
+def _config_with_epochs(name: str, epochs: int | None) -> tuple[dict[str, Any], bool]:
+    """({"epochs": N} when the model's config has an `epochs` field, else {}), whether it was applied."""
+    if epochs is None:
+        return {}, False
+    fields = {f.name for f in dataclasses.fields(registry_entry(name).cls.config_class)}
+    return ({"epochs": epochs}, True) if "epochs" in fields else ({}, False)
+
+
+def _json_safe(value: Any) -> Any:
+    """numpy scalars / arrays, tuples and NaN made JSON-friendly (NaN and inf become None)."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _json_safe(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def _model_config(model: Recommender) -> dict[str, Any]:
+    config = model.config
+    return _json_safe(dataclasses.asdict(config)) if dataclasses.is_dataclass(config) else {}
+
+
+def _evaluate_one(
+    *, name: str, model: Recommender, data: EvaluationData, protocol: str, max_sessions: int | None,
+    candidates: str, progress: Progress | None,
+) -> dict[str, Any]:
+    try:
+        return evaluate_model(model, data.train, data.test, protocol=protocol, ks=DEFAULT_KS,
+                              max_sessions=max_sessions, candidates=candidates, progress=progress)
+    except ValueError as error:
+        raise ApplicationError(EVALUATION_FAILED.format(name=name, protocol=protocol, reason=error)) from error
+
+
+def _check_protocol(protocol: str, candidates: str, data: EvaluationData) -> None:
+    """Fail before any fitting when the protocol cannot run on this data."""
+    if protocol not in PROTOCOLS:
+        raise ApplicationError(PROTOCOL_UNKNOWN.format(protocol=protocol))
+    if candidates not in CANDIDATE_MODES:
+        raise ApplicationError(CANDIDATES_UNKNOWN.format(candidates=candidates))
+    events = data.test.events
+    if protocol == "ctr" and not ((events.action == ACTION_CODE["impression"]) & (events.item >= 0)).any():
+        raise ApplicationError(NO_IMPRESSIONS.format(dataset=data.name))
+
+
+def _fit(model: Recommender, data: EvaluationData) -> tuple[dict[str, Any], float]:
+    started = time.perf_counter()
+    log = model.fit(data.train)
+    return _json_safe(log or {}), round(time.perf_counter() - started, 3)
+
+
+def _data_window(model: Recommender, data: EvaluationData) -> dict[str, Any]:
+    window = dict(model.data_window or {})
+    if data.split_time is not None:
+        window["test_start"] = data.split_time
+    window["test_events"] = len(data.test.events)
+    return _json_safe(window)
+
+
+@dataclass
+class EvaluationRun:
+    result: dict[str, Any]  # what write_report takes: dataset, protocol, models, sizes, seconds, notes
+    paths: dict[str, Path]
+    versions: dict[str, ModelVersion]
+
+
+def model_evaluate(
+    *,
+    names: list[str],
+    data: EvaluationData,
+    protocol: str,
+    out_dir: str | Path,
+    max_sessions: int | None = None,
+    candidates: str = "active",
+    record: bool = True,
+    progress: Progress | None = None,
+) -> EvaluationRun:
+    """Fit each model on `data.train`, score it on `data.test` under `protocol`, write metrics.json /
+    report.md / recall_at_k.png to `out_dir`, and (with `record`) store one inactive, checkpoint-less
+    `ModelVersion` per model holding `{protocol: metrics}`."""
+    names = recommender_names_resolve(names=names)
+    _check_protocol(protocol, candidates, data)
+    started = time.perf_counter()
+    results: dict[str, dict[str, Any]] = {}
+    models: dict[str, Recommender] = {}
+    for name in names:
+        model = create_recommender(name)
+        _, fit_seconds = _fit(model, data)
+        metrics = _evaluate_one(name=name, model=model, data=data, protocol=protocol, max_sessions=max_sessions,
+                                candidates=candidates, progress=progress)
+        metrics["fit_seconds"] = fit_seconds
+        results[name] = _json_safe(metrics)
+        models[name] = model
+    notes = list(data.notes)
+    if protocol in ("vip", "home"):
+        notes.append(f"candidates: {candidates}")
+    if max_sessions is not None:
+        notes.append(f"at most {max_sessions:,} test sessions")
+    result = {
+        "dataset": data.name,
+        "protocol": protocol,
+        "models": results,
+        "sizes": data.sizes(),
+        "seconds": time.perf_counter() - started,
+        "notes": notes,
+    }
+    paths = write_report(out_dir, result)
+    versions: dict[str, ModelVersion] = {}
+    if record:
+        with transaction.atomic():
+            for name, metrics in results.items():
+                versions[name] = ModelVersion.objects.create(
+                    name=name,
+                    config=_model_config(models[name]),
+                    data_window=_data_window(models[name], data),
+                    metrics={protocol: metrics},
+                    dataset=data.name[:120],
+                )
+    return EvaluationRun(result=result, paths=paths, versions=versions)
+
+
+# -- training ----------------------------------------------------------------------------------------------------
+@dataclass
+class TrainResult:
+    name: str
+    version: ModelVersion
+    protocol: str
+    metric: str
+    value: float | None
+    baselines: dict[str, float | None]  # the other baselines' value of the same metric on the same split
+    best_baseline: str | None
+    activated: bool
+    forced: bool
+    checkpoint: Path
+    fit_seconds: float
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def best_baseline_value(self) -> float | None:
+        return self.baselines.get(self.best_baseline) if self.best_baseline else None
+
+    @property
+    def beats_baselines(self) -> bool:
+        best = self.best_baseline_value
+        if self.value is None:
+            return False
+        return best is None or self.value > best
+
+
+def _checkpoint_path(out_dir: Path, name: str) -> Path:
+    stamp = datetime.now(tz=UTC).strftime("%Y%m%d-%H%M%S-%f")
+    return out_dir / name / f"{name}-{stamp}.pt"
+
+
+def _stored_path(path: Path) -> str:
+    """Relative to RECOMMENDER_ARTIFACTS_DIR when inside it (as ModelVersion.checkpoint documents), else absolute."""
+    root = Path(settings.RECOMMENDER_ARTIFACTS_DIR).resolve()
+    path = path.resolve()
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
+def baseline_metrics(
+    *, data: EvaluationData, protocol: str, metric: str, exclude: str | None = None, max_sessions: int | None = None,
+    cache: dict[tuple, dict[str, Any]] | None = None, progress: Progress | None = None,
+) -> dict[str, float | None]:
+    """Each baseline's `metric` under `protocol` on `data` (fitted here; `cache` keeps results across calls)."""
+    cache = {} if cache is None else cache
+    values: dict[str, float | None] = {}
+    for name in registered_names("baseline"):
+        if name == exclude:
+            continue
+        key = (name, protocol, max_sessions)
+        if key not in cache:
+            model = create_recommender(name)
+            _fit(model, data)
+            cache[key] = _evaluate_one(name=name, model=model, data=data, protocol=protocol, max_sessions=max_sessions,
+                                       candidates="active", progress=progress)
+        value = cache[key].get(metric)
+        values[name] = None if value is None else float(value)
+    return values
+
+
+def model_train(
+    *,
+    name: str,
+    force: bool = False,
+    epochs: int | None = None,
+    out_dir: str | Path | None = None,
+    test_days: float | None = None,
+    max_sessions: int | None = None,
+    data: EvaluationData | None = None,
+    baseline_cache: dict[tuple, dict[str, Any]] | None = None,
+    progress: Progress | None = None,
+) -> TrainResult:
+    """Train `name` on the database's events before the time split, evaluate it on its primary protocol,
+    save the checkpoint under `out_dir` (default RECOMMENDER_ARTIFACTS_DIR) with metrics.json / report.md,
+    register a `ModelVersion`, and activate it when it beats every other baseline on the primary metric (or
+    with `force`). `max_sessions` caps the test sessions (request groups for ctr) of every evaluation. Pass
+    `data` / `baseline_cache` to share them across several models."""
+    (name,) = recommender_names_resolve(names=[name])
+    entry = registry_entry(name)
+    protocol, metric = primary_metric(name, entry.cls)
+    data = data or evaluation_data_from_db(test_days=test_days, action="train")
+    _check_protocol(protocol, "active", data)
+    out = Path(out_dir) if out_dir is not None else Path(settings.RECOMMENDER_ARTIFACTS_DIR)
+    notes: list[str] = []
+    config, applied = _config_with_epochs(name, epochs)
+    if epochs is not None and not applied:
+        notes.append(f"{name} has no epochs setting; --epochs ignored")
+
+    model = create_recommender(name, config)
+    fit_log, fit_seconds = _fit(model, data)
+    metrics = _evaluate_one(name=name, model=model, data=data, protocol=protocol, max_sessions=max_sessions,
+                            candidates="active", progress=progress)
+    metrics["fit_seconds"] = fit_seconds
+    metrics = _json_safe(metrics)
+    baselines = baseline_metrics(data=data, protocol=protocol, metric=metric, exclude=name, max_sessions=max_sessions,
+                                 cache=baseline_cache, progress=progress)
+    scored = {n: v for n, v in baselines.items() if v is not None}
+    best = max(scored, key=lambda n: scored[n]) if scored else None
+    value = metrics.get(metric)
+
+    checkpoint = model.save(_checkpoint_path(out, name))
+    write_report(checkpoint.parent / checkpoint.stem, {
+        "dataset": data.name, "protocol": protocol, "models": {name: metrics},
+        "sizes": data.sizes(), "notes": data.notes + notes,
+    })
+    comparison = {
+        "protocol": protocol, "metric": metric, "value": value,
+        "best_baseline": best, "best_baseline_value": scored.get(best) if best else None,
+        "baselines": baselines, "forced": force, "max_sessions": max_sessions,
+    }
+    with transaction.atomic():
+        version = ModelVersion.objects.create(
+            name=name,
+            checkpoint=_stored_path(checkpoint),
+            config=_model_config(model),
+            data_window=_data_window(model, data),
+            metrics={protocol: metrics, "training": fit_log, "comparison": comparison},
+            dataset=data.name[:120],
+        )
+    result = TrainResult(
+        name=name, version=version, protocol=protocol, metric=metric,
+        value=None if value is None else float(value), baselines=baselines, best_baseline=best,
+        activated=False, forced=force, checkpoint=checkpoint, fit_seconds=fit_seconds, notes=notes,
+    )
+    if force or result.beats_baselines:
+        result.version = model_version_activate(version_id=version.pk)
+        result.activated = True
+    return result
+
+
+# -- the registry ------------------------------------------------------------------------------------------------
+def model_version_activate(*, version_id: int) -> ModelVersion:
+    """Serve this version under its name: the previously active one (if any) is deactivated in the same
+    transaction. Versions without a checkpoint (evaluation runs) cannot be served."""
+    with transaction.atomic():
+        version = ModelVersion.objects.select_for_update().get(pk=version_id)
+        if not version.checkpoint:
+            raise ApplicationError(VERSION_NO_CHECKPOINT.format(pk=version.pk, name=version.name))
+        # Lock every version of this name so two activations cannot both win the one-active constraint.
+        list(ModelVersion.objects.select_for_update().filter(name=version.name).values_list("pk", flat=True))
+        ModelVersion.objects.filter(name=version.name, is_active=True).exclude(pk=version.pk).update(is_active=False)
+        if not version.is_active:
+            version.is_active = True
+            version.save(update_fields=["is_active"])
+    return version
