@@ -12,7 +12,9 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
-from pgvector.django import HalfVectorField, HnswIndex
+from pgvector.django import HalfVectorField, HnswIndex, VectorField
+
+MODEL_VECTOR_DIM = 64  # every served tower embeds into 64 dimensions (Mercatran's Table 11 size)
 
 
 class Category(models.Model):
@@ -102,6 +104,11 @@ class Listing(models.Model):
     sold_at = models.DateTimeField(null=True, blank=True)
     # all-MiniLM-L6-v2 embedding of title + brand + category path + attributes (see interest_units.embeddings)
     text_embedding = HalfVectorField(dimensions=384, null=True, blank=True)
+    # Item-tower vectors of the served models (64-d each), refreshed when a model version is activated and
+    # computed for new listings at once: content-only towers make a brand-new listing recommendable.
+    pwprec_vector = VectorField(dimensions=MODEL_VECTOR_DIM, null=True, blank=True)
+    mercatran_vector = VectorField(dimensions=MODEL_VECTOR_DIM, null=True, blank=True)
+    two_tower_vector = VectorField(dimensions=MODEL_VECTOR_DIM, null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -129,6 +136,11 @@ class Listing(models.Model):
                 ef_construction=64,
                 opclasses=["halfvec_cosine_ops"],
             ),
+            *[
+                HnswIndex(name=f"listing_{column}_hnsw", fields=[column], m=16, ef_construction=64,
+                          opclasses=["vector_cosine_ops"])
+                for column in ("pwprec_vector", "mercatran_vector", "two_tower_vector")
+            ],
         ]
 
     def __str__(self) -> str:

@@ -91,6 +91,27 @@ class ItemTable:
     def __len__(self) -> int:
         return int(self.item_id.shape[0])
 
+    def subset(self, rows: np.ndarray | slice) -> ItemTable:
+        """The table restricted to `rows` (an index array, a boolean mask or a slice), every column kept."""
+
+        def pick(column: np.ndarray | None) -> np.ndarray | None:
+            return None if column is None else column[rows]
+
+        index = np.arange(len(self))[rows]
+        return ItemTable(
+            item_id=self.item_id[rows],
+            category=self.category[rows],
+            brand=self.brand[rows],
+            product=self.product[rows],
+            condition=self.condition[rows],
+            price=self.price[rows],
+            created_at=self.created_at[rows],
+            titles=[self.titles[i] for i in index] if self.titles else [],
+            text_vector=pick(self.text_vector),
+            active=pick(self.active),
+            interest_unit=pick(self.interest_unit),
+        )
+
     def row_of(self) -> dict[int, int]:
         """Map listing id -> row index."""
         return {int(item): row for row, item in enumerate(self.item_id)}

@@ -173,17 +173,18 @@ def _unit_of_listings(item_ids: np.ndarray) -> np.ndarray:
     return units
 
 
-def item_table_from_db() -> ItemTable:
-    """Every listing as an `ItemTable` row, ordered by id."""
+def item_table_from_db(*, listing_ids: list[int] | None = None) -> ItemTable:
+    """Listings as `ItemTable` rows, ordered by id: all of them, or just `listing_ids` (e.g. new listings)."""
+    where = "" if listing_ids is None else "WHERE id = ANY(%s)"
     sql = f"""
-        SELECT id, COALESCE(c0_id, 0), COALESCE(c1_id, 0), COALESCE(c2_id, 0), COALESCE(brand_id, 0), product_id,
+        SELECT id, COALESCE(c0_id, 0), COALESCE(c1_id, 0), COALESCE(c2_id, 0), COALESCE(brand_id, 0),
                condition, price::float8, EXTRACT(EPOCH FROM created_at)::float8, title, status,
                halfvec_send(text_embedding)
-        FROM {Listing._meta.db_table}
+        FROM {Listing._meta.db_table} {where}
         ORDER BY id
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(sql, [] if listing_ids is None else [list(listing_ids)])
         rows = cursor.fetchall()
     m = len(rows)
     if m == 0:
@@ -191,14 +192,15 @@ def item_table_from_db() -> ItemTable:
         table.active = np.zeros(0, dtype=bool)
         table.interest_unit = np.zeros(0, dtype=np.int64)
         return table
-    ids, c0, c1, c2, brand, product, condition, price, created, titles, status, blobs = zip(*rows, strict=True)
+    ids, c0, c1, c2, brand, condition, price, created, titles, status, blobs = zip(*rows, strict=True)
     item_id = np.fromiter(ids, dtype=np.int64, count=m)
-    product_ids = _dense_ids(np.array(product, dtype=str))
+    brands = np.fromiter(brand, dtype=np.int64, count=m)
+    leaves = np.fromiter(c2, dtype=np.int64, count=m)
     return ItemTable(
         item_id=item_id,
-        category=np.stack([np.fromiter(c, dtype=np.int64, count=m) for c in (c0, c1, c2)], axis=1),
-        brand=np.fromiter(brand, dtype=np.int64, count=m),
-        product=np.where(product_ids >= 0, product_ids + 1, 0),  # 0 = no product id
+        category=np.stack([np.fromiter(c, dtype=np.int64, count=m) for c in (c0, c1, leaves)], axis=1),
+        brand=brands,
+        product=product_raw_ids(brands, leaves),
         condition=np.fromiter(condition, dtype=np.int64, count=m),
         price=np.fromiter(price, dtype=np.float32, count=m),
         created_at=np.fromiter(created, dtype=np.float64, count=m),
@@ -207,6 +209,14 @@ def item_table_from_db() -> ItemTable:
         active=np.array(status, dtype=str) == ListingStatus.ACTIVE,
         interest_unit=_unit_of_listings(item_id),
     )
+
+
+def product_raw_ids(brands: np.ndarray, leaves: np.ndarray) -> np.ndarray:
+    """MerRec's product_id (brand + leaf category) as a stable integer, 0 when either is missing.
+
+    Stable across calls, so a model trained on all listings maps a new listing's product the same way.
+    """
+    return np.where((brands > 0) & (leaves > 0), brands * 1_000_003 + leaves, 0).astype(np.int64)
 
 
 def unit_features_from_db(*, as_of: datetime | None = None) -> dict[int, np.ndarray]:

@@ -28,3 +28,23 @@ class ModelVersion(models.Model):
     def __str__(self) -> str:
         flag = " (active)" if self.is_active else ""
         return f"{self.name} #{self.pk}{flag}"
+
+
+class UserVectors(models.Model):
+    """A user's current vectors in one model's space (PWPRec's K interests, Mercatran's 4 next steps).
+
+    Recomputed by a Celery task within seconds of each interest event; Redis caches a copy, this row is the truth.
+    """
+
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="recommender_vectors")
+    space = models.CharField(max_length=40)  # registry name of the model, e.g. "pwprec", "mercatran"
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="+")
+    vectors = models.JSONField()  # [[float, ...], ...]: (n_vectors, d)
+    events_seen = models.BigIntegerField(default=0)  # id of the newest event the vectors include
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "space"], name="user_vectors_unique_space")]
+
+    def __str__(self) -> str:
+        return f"{self.space} vectors of user {self.user_id}"

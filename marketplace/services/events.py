@@ -90,10 +90,19 @@ def event_record(*, user: AbstractBaseUser | None, session_id: str, action: str,
     )[0]
 
 
+# Actions that change what a user is interested in: they refresh the user's vectors in near real time.
+INTEREST_ACTIONS = frozenset({
+    EventAction.ITEM_VIEW, EventAction.ITEM_LIKE, EventAction.ITEM_ADD_TO_CART_TAP, EventAction.OFFER_MAKE,
+})
+
+
 def _enqueue_event_effects(user_id: int | None, created: list[Event]) -> None:
-    """After commit: update the interest-unit counters these events touch."""
+    """After commit: update the interest-unit counters these events touch, and the user's vectors."""
     from interest_units.tasks import unit_stats_apply_events
+    from recommender.serving import user_vectors_request
 
     event_ids = [e.pk for e in created if e.listing_id is not None]
     if event_ids:
         enqueue_on_commit(unit_stats_apply_events, event_ids)
+    if user_id is not None and any(e.action in INTEREST_ACTIONS for e in created):
+        user_vectors_request(user_id=user_id)

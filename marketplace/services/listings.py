@@ -128,10 +128,13 @@ def _category_path(category: Category | None) -> list[Category | None]:
 
 
 def _enqueue_indexing(listing_id: int) -> None:
-    # Imported here: the interest-unit tasks import listing code too.
+    """After commit: embed the listing and place it in its interest units; give it served models' vectors."""
+    # Imported here: those tasks import listing code too.
     from interest_units.tasks import listing_index
+    from recommender.tasks import listing_vectors_store
 
     enqueue_on_commit(listing_index, listing_id)
+    enqueue_on_commit(listing_vectors_store, listing_id)
 
 
 def listing_update(*, listing: Listing, editor: AbstractBaseUser, **fields: object) -> Listing:

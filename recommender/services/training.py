@@ -402,4 +402,16 @@ def model_version_activate(*, version_id: int) -> ModelVersion:
         if not version.is_active:
             version.is_active = True
             version.save(update_fields=["is_active"])
+        _enqueue_serving_refresh(version.name)
     return version
+
+
+def _enqueue_serving_refresh(name: str) -> None:
+    """A newly active model needs its item vectors in pgvector before it can retrieve (after commit)."""
+    from marketplace.background import enqueue_on_commit
+    from recommender.serving import VECTOR_COLUMNS, served_models_forget
+    from recommender.tasks import item_vectors_backfill
+
+    served_models_forget()
+    if name in VECTOR_COLUMNS:
+        enqueue_on_commit(item_vectors_backfill, name)

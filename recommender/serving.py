@@ -1,0 +1,204 @@
+"""Serving trained models: loading the active version, item vectors in pgvector, and near-real-time user vectors.
+
+A model whose version is active serves its surfaces; otherwise the surfaces fall back to the baselines in
+`recommender.selectors`. Item vectors live in the listing's `<space>` vector column (HNSW-indexed, filtered at
+query time); user vectors live in `UserVectors` (the truth) with a Redis copy (a cache, never the only copy).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.utils import timezone
+
+from marketplace.models import Event, Listing
+from recommender.base import Query, Recommender, load_recommender
+from recommender.data import ACTION_CODE
+from recommender.models import ModelVersion, UserVectors
+from recommender.versions import model_version_active
+
+logger = logging.getLogger(__name__)
+
+# Registry name -> the Listing column holding that model's item vectors.
+VECTOR_COLUMNS: dict[str, str] = {
+    "pwprec": "pwprec_vector",
+    "mercatran": "mercatran_vector",
+    "ranking_two_tower": "two_tower_vector",
+}
+ACTIVE_CHECK_SECONDS = 30.0  # how stale "which version is active" may be in a web process
+USER_VECTOR_CACHE_SECONDS = 24 * 3600
+HISTORY_LENGTH = 50
+PENDING_SECONDS = 30  # a user's refresh counts as pending this long at most (a lost task cannot block them)
+
+_models: dict[str, tuple[int, Recommender]] = {}
+_checked_at: dict[str, float] = {}
+_lock = threading.Lock()
+
+
+def _checkpoint_path(version: ModelVersion) -> Path:
+    path = Path(version.checkpoint)
+    return path if path.is_absolute() else Path(settings.RECOMMENDER_ARTIFACTS_DIR) / path
+
+
+def served_model(name: str) -> tuple[int, Recommender] | None:
+    """(version id, model) of the active version of `name`, loaded once per process; None when none is active."""
+    now = time.monotonic()
+    with _lock:
+        cached = _models.get(name)
+        if cached is not None and now - _checked_at.get(name, 0.0) < ACTIVE_CHECK_SECONDS:
+            return cached
+    version = model_version_active(name)
+    with _lock:
+        _checked_at[name] = now
+        if version is None or not version.checkpoint:
+            _models.pop(name, None)
+            return None
+        if cached is not None and cached[0] == version.pk:
+            return cached
+    try:
+        model = load_recommender(_checkpoint_path(version))
+    except (OSError, ValueError, KeyError, RuntimeError):
+        logger.exception("cannot load %s version %s; serving baselines", name, version.pk)
+        return None
+    with _lock:
+        _models[name] = (version.pk, model)
+    return _models[name]
+
+
+def served_models_forget() -> None:
+    """Drop loaded models (tests, and after an activation in this process)."""
+    with _lock:
+        _models.clear()
+        _checked_at.clear()
+
+
+# -- queries from the database ------------------------------------------------------------------------------
+def user_query(user_id: int, *, surface: str, current_item: int | None = None) -> tuple[Query, int]:
+    """The user's recent interactions (oldest first) as a Query, and the id of the newest event read."""
+    rows = list(
+        Event.objects.filter(user_id=user_id, action__in=list(ACTION_CODE)[:6])
+        .order_by("-created_at", "-pk").values_list("pk", "listing_id", "action", "created_at")[:HISTORY_LENGTH]
+    )
+    rows.reverse()
+    query = Query(
+        user_id=user_id,
+        history=[r[1] for r in rows],
+        history_actions=[ACTION_CODE[r[2]] for r in rows],
+        history_timestamps=[r[3].timestamp() for r in rows],
+        surface=surface,
+        current_item=current_item,
+        timestamp=time.time(),
+    )
+    return query, (max(r[0] for r in rows) if rows else 0)
+
+
+# -- item vectors -------------------------------------------------------------------------------------------
+def item_vectors_store(*, name: str, listing_ids: list[int] | None = None, batch_size: int = 2000) -> int:
+    """Compute `name`'s item vectors for these listings (all when None) and write them to its column."""
+    from recommender.dataset_db import item_table_from_db
+
+    served = served_model(name)
+    column = VECTOR_COLUMNS.get(name)
+    if served is None or column is None:
+        return 0
+    _, model = served
+    items = item_table_from_db(listing_ids=listing_ids)
+    if hasattr(model, "index_items"):
+        model.index_items(items)  # lets models with item caches know the new listings
+    written = 0
+    for start in range(0, len(items), batch_size):
+        part = items.subset(slice(start, start + batch_size))
+        vectors = model.item_vectors(part)
+        if vectors is None:
+            return 0
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE marketplace_listing SET {column} = %s::vector WHERE id = %s",
+                [(_literal(v), int(i)) for i, v in zip(part.item_id, vectors, strict=True)],
+            )
+        written += len(part)
+    return written
+
+
+def _literal(vector: np.ndarray) -> str:
+    return "[" + ",".join(f"{float(x):.6g}" for x in np.asarray(vector, dtype=np.float32).ravel()) + "]"
+
+
+# -- user vectors -------------------------------------------------------------------------------------------
+def _cache_key(space: str, user_id: int) -> str:
+    return f"recommender:user-vectors:{space}:{user_id}"
+
+
+def user_vectors_refresh(*, user_id: int) -> dict[str, int]:
+    """Recompute the user's vectors in every served space; returns {space: number of vectors}. Idempotent."""
+    try:
+        cache.delete(f"recommender:user-vectors-pending:{user_id}")
+    except Exception:
+        pass
+    written: dict[str, int] = {}
+    for space in VECTOR_COLUMNS:
+        served = served_model(space)
+        if served is None:
+            continue
+        version_id, model = served
+        query, newest_event = user_query(user_id, surface="home")
+        vectors = model.user_vectors(query) if query.history else None
+        if vectors is None:
+            continue
+        payload = np.asarray(vectors, dtype=np.float32).round(6).tolist()
+        with transaction.atomic():
+            UserVectors.objects.update_or_create(
+                user_id=user_id, space=space,
+                defaults={"version_id": version_id, "vectors": payload, "events_seen": newest_event,
+                          "updated_at": timezone.now()},
+            )
+        try:
+            cache.set(_cache_key(space, user_id), (version_id, payload), USER_VECTOR_CACHE_SECONDS)
+        except Exception:
+            logger.warning("redis unavailable: user vectors kept in Postgres only")
+        written[space] = len(payload)
+    return written
+
+
+def user_vectors_get(*, user_id: int, space: str) -> np.ndarray | None:
+    """(n, d) float32 vectors of the active version, from Redis, else Postgres; None when there are none."""
+    served = served_model(space)
+    if served is None:
+        return None
+    version_id = served[0]
+    try:
+        cached = cache.get(_cache_key(space, user_id))
+    except Exception:
+        cached = None
+    if cached is not None and cached[0] == version_id:
+        return np.asarray(cached[1], dtype=np.float32)
+    row = UserVectors.objects.filter(user_id=user_id, space=space, version_id=version_id).first()
+    return None if row is None else np.asarray(row.vectors, dtype=np.float32)
+
+
+def user_vectors_request(*, user_id: int) -> bool:
+    """Enqueue a refresh unless one is already pending for this user (coalesces bursts); True when enqueued."""
+    from marketplace.background import enqueue_on_commit
+    from recommender.tasks import user_vectors_refresh as refresh_task
+
+    if not any(served_model(space) for space in VECTOR_COLUMNS):
+        return False
+    try:
+        first = cache.add(f"recommender:user-vectors-pending:{user_id}", 1, PENDING_SECONDS)
+    except Exception:
+        first = True  # no Redis: no coalescing, but the refresh still happens
+    if first:
+        enqueue_on_commit(refresh_task, user_id)
+    return bool(first)
+
+
+def listing_ids_with_vectors(space: str) -> int:
+    column = VECTOR_COLUMNS[space]
+    return Listing.objects.filter(**{f"{column}__isnull": False}).count()

@@ -1,0 +1,33 @@
+"""Background entry points of the recommender: near-real-time user vectors and item vectors of served models."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from recommender import serving
+
+
+@shared_task(acks_late=True)
+def user_vectors_refresh(user_id: int) -> dict[str, int]:
+    """Recompute one user's vectors after an interest event (coalesced: one pending per user)."""
+    return serving.user_vectors_refresh(user_id=user_id)
+
+
+@shared_task(acks_late=True)
+def listing_vectors_store(listing_id: int) -> dict[str, int]:
+    """A new or edited listing gets its item vector in every served model's space at once."""
+    return {name: serving.item_vectors_store(name=name, listing_ids=[listing_id]) for name in serving.VECTOR_COLUMNS}
+
+
+@shared_task(acks_late=True)
+def item_vectors_backfill(name: str) -> int:
+    """All listings' vectors for a newly activated model version."""
+    return serving.item_vectors_store(name=name)
+
+
+@shared_task(acks_late=True)
+def model_train(name: str) -> int:
+    """Retrain a model on the database's events (the gpu queue); returns the new version's id."""
+    from recommender.services import model_train as train
+
+    return train(name=name).version.pk
