@@ -11,6 +11,7 @@ import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import zip_longest
 
 import numpy as np
 from django.core.cache import cache
@@ -20,7 +21,9 @@ from django.utils import timezone
 
 from interest_units.models import InterestUnit, InterestUnitMember, UserUnitStats
 from marketplace.models import Event, EventAction, Listing, ListingStatus
+from recommender.base import Query
 from recommender.retrieval import available_ids, listings_available, nearest_listing_ids
+from recommender.serving import VECTOR_COLUMNS, served_model, user_query, user_vectors_get
 
 POPULAR_CACHE_KEY = "recommender:popular-ids:v1"
 POPULAR_CACHE_SECONDS = 60
@@ -139,13 +142,62 @@ def _take(ids: list[int], *, viewer_id: int | None, k: int, exclude: set[int]) -
 
 
 # -- surfaces ----------------------------------------------------------------------------------------------
+def _vector_row(vector: np.ndarray, *, space: str, k: int, viewer_id: int | None, exclude: set[int],
+                shown: set[int]) -> list[Listing]:
+    hits = nearest_listing_ids(vector, k=k * 2, viewer_id=viewer_id, column=VECTOR_COLUMNS[space], cast="vector",
+                               exclude_ids=sorted(exclude | shown))
+    listings = _take([i for i, _ in hits], viewer_id=viewer_id, k=k, exclude=shown)
+    shown.update(listing.pk for listing in listings)
+    return listings
+
+
+def _distinct(vectors: np.ndarray, *, max_cosine: float = 0.95) -> list[np.ndarray]:
+    """Drop interest vectors that nearly repeat an earlier one (multi-interest heads can collapse)."""
+    kept: list[np.ndarray] = []
+    for vector in vectors:
+        if all(float(vector @ other) < max_cosine for other in kept):
+            kept.append(vector)
+    return kept
+
+
+def _because_label(vector: np.ndarray, *, space: str, recent: list[int]) -> str:
+    """"Because you viewed X": the history item closest to this interest vector."""
+    column = VECTOR_COLUMNS[space]
+    rows = Listing.objects.filter(pk__in=recent[:30]).exclude(**{f"{column}__isnull": True}).values_list(
+        "title", column)
+    best = max(rows, key=lambda row: float(np.asarray(row[1], dtype=np.float32) @ vector), default=None)
+    return f"Because you viewed “{best[0]}”" if best else "Picked for you"
+
+
+def _home_rows_from_models(slate: Slate, *, viewer_id: int, recent: list[int], k: int, shown: set[int]) -> bool:
+    """PWPRec multi-interest rows and the Mercatran "next up" row; False when no model serves this user."""
+    served = False
+    interests = user_vectors_get(user_id=viewer_id, space="pwprec")
+    if interests is not None:
+        for vector in _distinct(interests):
+            listings = _vector_row(vector, space="pwprec", k=k, viewer_id=viewer_id, exclude=set(recent), shown=shown)
+            slate.add(Row("home_for_you", _because_label(vector, space="pwprec", recent=recent), "pwprec", listings))
+        served = True
+    steps = user_vectors_get(user_id=viewer_id, space="mercatran")
+    if steps is not None:
+        # Mercatran's 4 predicted next interactions: one search each, merged round-robin into one diverse row.
+        per_step = [_vector_row(v, space="mercatran", k=k, viewer_id=viewer_id, exclude=set(recent), shown=set())
+                    for v in steps]
+        merged = [x for group in zip_longest(*per_step) for x in group if x is not None]
+        listings = list({x.pk: x for x in merged if x.pk not in shown}.values())[:k]
+        shown.update(x.pk for x in listings)
+        slate.add(Row("home_next_up", "Next up for you", "mercatran", listings))
+    return served
+
+
 def recommendations_for_home(*, viewer_id: int | None, k: int = 12) -> Slate:
-    """Homepage rows: "for you" rows per interest (baseline: content kNN per recent category), "next up"
-    (co-occurrence with the last viewed item) and "popular now"."""
+    """Homepage rows: "for you" rows per interest (PWPRec multi-interest when served, else content kNN per recent
+    category), "next up" (Mercatran when served, else co-occurrence with the last viewed item), "popular now"."""
     slate = Slate()
     shown: set[int] = set()
     recent = user_recent_listing_ids(viewer_id) if viewer_id is not None else []
-    if recent:
+    served = bool(recent) and _home_rows_from_models(slate, viewer_id=viewer_id, recent=recent, k=k, shown=shown)
+    if recent and not served:
         by_category: dict[int, list[int]] = defaultdict(list)
         leaf_of = dict(Listing.objects.filter(pk__in=recent).values_list("pk", "c2_id"))
         for listing_id in recent:
@@ -159,6 +211,7 @@ def recommendations_for_home(*, viewer_id: int | None, k: int = 12) -> Slate:
             listings = _take(ids, viewer_id=viewer_id, k=k, exclude=shown)
             shown.update(listing.pk for listing in listings)
             slate.add(Row("home_for_you", f"Because you viewed “{titles[members[0]]}”", "content", listings))
+    if recent and not any(row.surface == "home_next_up" for row in slate.rows):
         next_ids = co_viewed_listing_ids(recent[0])
         listings = _take(next_ids, viewer_id=viewer_id, k=k, exclude=shown | set(recent))
         shown.update(listing.pk for listing in listings)
@@ -172,6 +225,15 @@ def recommendations_for_item(*, listing: Listing, viewer_id: int | None, k: int 
     """View-item page rows: similar items (content kNN), more from its interest unit, viewed together."""
     slate = Slate()
     shown = {listing.pk}
+    served = served_model("pwprec")
+    if served is not None:
+        # PWPRec long-short fusion: the session so far plus this item, one vector, one filtered search.
+        query = user_query(viewer_id, surface="vip", current_item=listing.pk)[0] if viewer_id else Query(
+            surface="vip", current_item=listing.pk)
+        vectors = served[1].user_vectors(query)
+        if vectors is not None:
+            listings = _vector_row(vectors[0], space="pwprec", k=k, viewer_id=viewer_id, exclude=set(), shown=shown)
+            slate.add(Row("vip_for_you", "Picked for you, from what you are looking at", "pwprec", listings))
     if listing.text_embedding is not None:
         centre = np.asarray(listing.text_embedding.to_list(), dtype=np.float32)
         ids = [i for i, _ in nearest_listing_ids(centre, k=k * 2, viewer_id=viewer_id, exclude_ids=[listing.pk])]
