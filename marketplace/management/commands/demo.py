@@ -53,11 +53,23 @@ class Command(BaseCommand):
         if not Listing.objects.filter(source=ListingSource.DEMO).exists():
             call_command("seed_demo", users=options["users"], listings=options["listings"], days=options["days"],
                          seed=options["seed"])
-        available = get_commands()
-        if "build_interest_units" in available:
+        if "build_interest_units" in get_commands():
             call_command("build_interest_units")
-        if "train" in available:
-            call_command("train", "all")
+        self._train_in_background()
+
+    def _train_in_background(self) -> None:
+        """The storefront opens on baselines at once; each model trains on the gpu queue and replaces them as
+        soon as its version beats the best baseline (see /admin/recommender/modelversion/)."""
+        from recommender.base import registered_names
+        from recommender.models import ModelVersion
+        from recommender.tasks import model_train
+
+        trained = set(ModelVersion.objects.exclude(checkpoint="").values_list("name", flat=True))
+        pending = [name for name in registered_names(kind="model") if name not in trained]
+        for name in pending:
+            model_train.apply_async(args=[name], queue="gpu")
+        if pending:
+            self.stdout.write(f"Training in the background: {', '.join(pending)}")
 
     def _serve(self, host: str, port: int) -> None:
         python = sys.executable
