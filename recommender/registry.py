@@ -2,3 +2,5 @@
 
 # Each import registers its classes with `recommender.base.register`. Keep the list sorted.
 import recommender.baselines  # noqa: F401
+import recommender.nets.ranking_two_tower  # noqa: F401
+import recommender.nets.scid  # noqa: F401
