@@ -56,6 +56,7 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
 
     serializer_class = ListingSerializer
     filterset_class = ListingFilter
+    lookup_value_regex = r"\d+"  # a malformed id is a 404, never a 500
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
 
     def get_queryset(self):

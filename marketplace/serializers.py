@@ -14,7 +14,7 @@ class CategoryRefSerializer(serializers.ModelSerializer):
 
 
 class ListingSerializer(serializers.ModelSerializer):
-    brand = serializers.CharField(source="brand.name", default=None, read_only=True)
+    brand = serializers.CharField(source="brand.name", default=None, read_only=True, allow_null=True)
     seller = serializers.CharField(source="seller.username", read_only=True)
     category = serializers.SerializerMethodField()
     condition_name = serializers.CharField(source="get_condition_display", read_only=True)

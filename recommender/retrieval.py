@@ -6,7 +6,7 @@ ever come back. Caches hold ids only; `listings_available` re-reads their status
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from django.db import connection, transaction
@@ -32,12 +32,11 @@ def listings_available(ids: Sequence[int], *, viewer_id: int | None) -> list[Lis
     return [by_id[i] for i in unique_ids if i in by_id]
 
 
-def available_ids(ids: Iterable[int], *, viewer_id: int | None) -> set[int]:
-    """Ids (no objects) of the listings that may be shown: for filtering cached candidate lists cheaply."""
-    queryset = Listing.objects.filter(pk__in=list(ids), status=ListingStatus.ACTIVE)
-    if viewer_id is not None:
-        queryset = queryset.exclude(seller_id=viewer_id)
-    return set(queryset.values_list("pk", flat=True))
+def vector_array(value: object) -> np.ndarray:
+    """A pgvector column value (a HalfVector / Vector object, or a plain list in some versions) as float32."""
+    if hasattr(value, "to_list"):
+        value = value.to_list()
+    return np.asarray(value, dtype=np.float32)
 
 
 def _vector_literal(vector: np.ndarray) -> str:

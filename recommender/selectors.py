@@ -22,7 +22,7 @@ from django.utils import timezone
 from interest_units.models import InterestUnit, InterestUnitMember, UserUnitStats
 from marketplace.models import Event, EventAction, Listing, ListingStatus
 from recommender.base import Query
-from recommender.retrieval import available_ids, listings_available, nearest_listing_ids
+from recommender.retrieval import listings_available, nearest_listing_ids, vector_array
 from recommender.serving import VECTOR_COLUMNS, served_model, user_query, user_vectors_get
 
 POPULAR_CACHE_KEY = "recommender:popular-ids:v1"
@@ -126,7 +126,7 @@ def co_viewed_listing_ids(listing_id: int, *, limit: int = 100) -> list[int]:
 
 def _mean_embedding(listing_ids: list[int]) -> np.ndarray | None:
     vectors = [
-        np.asarray(v.to_list(), dtype=np.float32)
+        vector_array(v)
         for v in Listing.objects.filter(pk__in=listing_ids, text_embedding__isnull=False)
         .values_list("text_embedding", flat=True)
     ]
@@ -165,7 +165,7 @@ def _because_label(vector: np.ndarray, *, space: str, recent: list[int]) -> str:
     column = VECTOR_COLUMNS[space]
     rows = Listing.objects.filter(pk__in=recent[:30]).exclude(**{f"{column}__isnull": True}).values_list(
         "title", column)
-    best = max(rows, key=lambda row: float(np.asarray(row[1], dtype=np.float32) @ vector), default=None)
+    best = max(rows, key=lambda row: float(vector_array(row[1]) @ vector), default=None)
     return f"Because you viewed “{best[0]}”" if best else "Picked for you"
 
 
@@ -235,7 +235,7 @@ def recommendations_for_item(*, listing: Listing, viewer_id: int | None, k: int 
             listings = _vector_row(vectors[0], space="pwprec", k=k, viewer_id=viewer_id, exclude=set(), shown=shown)
             slate.add(Row("vip_for_you", "Picked for you, from what you are looking at", "pwprec", listings))
     if listing.text_embedding is not None:
-        centre = np.asarray(listing.text_embedding.to_list(), dtype=np.float32)
+        centre = vector_array(listing.text_embedding)
         ids = [i for i, _ in nearest_listing_ids(centre, k=k * 2, viewer_id=viewer_id, exclude_ids=[listing.pk])]
         listings = _take(ids, viewer_id=viewer_id, k=k, exclude=shown)
         shown.update(x.pk for x in listings)
@@ -286,28 +286,31 @@ def interest_units_for_home(*, viewer_id: int | None, k: int = 8) -> list[UnitCa
     )
     if len(unit_ids) < k * 2:
         unit_ids += list(InterestUnit.objects.order_by("-pk").values_list("pk", flat=True)[: k * 3])
-    cards: list[UnitCard] = []
-    for unit_id in dict.fromkeys(unit_ids):
-        card = unit_card(unit_id, viewer_id=viewer_id, recommender="iu_popularity")
-        if card is not None:
-            cards.append(card)
-        if len(cards) >= k:
-            break
-    return cards
+    return unit_cards(list(dict.fromkeys(unit_ids)), viewer_id=viewer_id, recommender="iu_popularity")[:k]
 
 
-def unit_card(unit_id: int, *, viewer_id: int | None, recommender: str) -> UnitCard | None:
-    """A unit with its newest active item for this viewer; None when it has no active item (never shown)."""
-    ids = unit_member_ids_active(unit_id)
-    allowed = available_ids(ids[:50], viewer_id=viewer_id)
-    best = next((i for i in ids if i in allowed), None)
-    if best is None:
-        return None
-    listing = listings_available([best], viewer_id=viewer_id)
-    if not listing:
-        return None
-    return UnitCard(unit=InterestUnit.objects.get(pk=unit_id), listing=listing[0], active_count=len(ids),
-                    recommender=recommender)
+def unit_cards(unit_ids: list[int], *, viewer_id: int | None, recommender: str) -> list[UnitCard]:
+    """Cards for these units in order, each with its newest active item for this viewer; a unit without one is
+    never shown. A fixed number of queries, whatever the number of units."""
+    if not unit_ids:
+        return []
+    members = InterestUnitMember.objects.filter(unit_id__in=unit_ids, listing__status=ListingStatus.ACTIVE)
+    if viewer_id is not None:
+        members = members.exclude(listing__seller_id=viewer_id)
+    best: dict[int, int] = {}
+    counts: Counter[int] = Counter()
+    for unit_id, listing_id in members.order_by("-listing__created_at", "-listing_id").values_list(
+        "unit_id", "listing_id"
+    ):
+        counts[unit_id] += 1
+        best.setdefault(unit_id, listing_id)
+    listings = {x.pk: x for x in listings_available(list(best.values()), viewer_id=viewer_id)}
+    units = InterestUnit.objects.defer("centroid").in_bulk([u for u in unit_ids if u in best])
+    return [
+        UnitCard(unit=units[u], listing=listings[best[u]], active_count=counts[u], recommender=recommender)
+        for u in unit_ids
+        if u in units and best.get(u) in listings
+    ]
 
 
 @dataclass

@@ -155,3 +155,23 @@ def test_demo_switcher_logs_in_demo_users_only(client):
     client.logout()
     client.post(reverse("demo-switch"), {"username": "staffer"})
     assert client.get(reverse("my-activity")).status_code == 302
+
+
+def test_pages_with_text_embeddings_serve_similar_items(client):
+    # given listings with embeddings (the content kNN rows read them back from pgvector)
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    listings = [ListingFactory() for _ in range(6)]
+    for listing in listings:
+        vector = rng.normal(size=384).astype(np.float32)
+        listing.text_embedding = vector / np.linalg.norm(vector)
+        listing.save(update_fields=["text_embedding"])
+    viewer = UserFactory()
+    client.force_login(viewer)
+    # when the viewer opens an item, then the homepage
+    page = client.get(reverse("listing-detail", args=[listings[0].pk]))
+    home = client.get(reverse("home"))
+    # then both render, the item page with a "Similar items" row, the home page with a "Because you viewed" row
+    assert page.status_code == 200 and "Similar items" in page.content.decode()
+    assert home.status_code == 200 and "Because you viewed" in home.content.decode()
