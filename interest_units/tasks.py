@@ -1,18 +1,69 @@
-"""Background entry points of the interest-unit app: thin, idempotent where they can be, ids in."""
+"""Background entry points of the interest-unit app: thin, idempotent, ids in."""
 
 from __future__ import annotations
 
+import logging
+import os
+
 from celery import shared_task
+from celery.signals import worker_process_init
+from django.db import OperationalError
 
 from interest_units import services
 
+log = logging.getLogger(__name__)
+
+
+@worker_process_init.connect
+def _encoder_warm(**kwargs: object) -> None:
+    """Load the text encoder when a worker process starts, so the first new listing is placed in ~a second, not
+    after a ~10 s model load. `INTEREST_UNITS_WARM_ENCODER=0` turns it off (workers that never index)."""
+    if os.environ.get("INTEREST_UNITS_WARM_ENCODER", "1") == "0":
+        return
+    from interest_units.embeddings import texts_embed
+
+    try:
+        texts_embed(["warm up"])
+    except Exception:  # a worker that cannot load the encoder still serves its other tasks
+        log.exception("could not load the text encoder at worker start")
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def listing_index(listing_id: int) -> dict[str, int]:
+    """A new or edited listing: embed its text and place it in its units (within ~2 s of the commit)."""
+    return services.listing_index(listing_id=listing_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def unit_stats_apply_events(event_ids: list[int]) -> int:
+    """Recount the unit counters and user x unit features these committed events touch."""
+    return services.unit_stats_apply_events(event_ids=event_ids)
+
 
 @shared_task(acks_late=True)
-def listing_index(listing_id: int) -> int:
-    """A new or edited listing: embed its text (and, once units exist, place it in its units)."""
-    return services.listings_embed(listing_ids=[listing_id])
+def listing_embeddings_backfill(batch_size: int = 256, everything: bool = False) -> int:
+    """Embed every listing without an embedding (runs on the gpu queue); resumable, a no-op when all are done."""
+    return services.listing_embeddings_backfill(batch_size=batch_size, everything=everything)
 
 
-@shared_task
-def unit_stats_apply_events(event_ids: list[int]) -> int:
-    return services.unit_stats_apply_events(event_ids=event_ids)
+@shared_task(acks_late=True)
+def listings_place_unplaced() -> int:
+    """Catch-up: place listings missing from a unit type (e.g. a lost indexing task)."""
+    return services.listings_place_unplaced()
+
+
+@shared_task(acks_late=True)
+def unit_stats_refresh() -> dict[str, int]:
+    """Periodic full refresh of unit counters, user x unit features and unit features."""
+    return services.unit_stats_refresh()
+
+
+@shared_task(acks_late=True)
+def interest_units_build(types: list[str] | None = None) -> int:
+    """Periodic (and admin-triggered) rebuild of every unit type; returns the build id."""
+    return services.interest_units_build(types=types).pk
+
+
+@shared_task(acks_late=True)
+def interest_units_retitle(unit_ids: list[int] | None = None) -> int:
+    return services.interest_units_retitle(unit_ids=unit_ids)

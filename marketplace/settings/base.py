@@ -122,7 +122,15 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # interest units: catch-up placement and embedding, full refresh of unit stats, nightly rebuild (seconds)
+    "interest-units-place-unplaced": {"task": "interest_units.tasks.listings_place_unplaced", "schedule": 10 * 60},
+    "interest-units-embeddings-backfill": {
+        "task": "interest_units.tasks.listing_embeddings_backfill", "schedule": 30 * 60,
+    },
+    "interest-units-stats-refresh": {"task": "interest_units.tasks.unit_stats_refresh", "schedule": 60 * 60},
+    "interest-units-rebuild": {"task": "interest_units.tasks.interest_units_build", "schedule": 24 * 60 * 60},
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
