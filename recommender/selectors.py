@@ -256,7 +256,11 @@ UNIT_TYPE_PREFERENCE = ("semantic", "spu", "image")
 
 def unit_of_listing(listing_id: int) -> InterestUnit | None:
     """The listing's interest unit to show it in (semantic first: it groups by meaning)."""
-    members = {m.type: m.unit for m in InterestUnitMember.objects.filter(listing_id=listing_id).select_related("unit")}
+    members = {
+        m.type: m.unit
+        for m in InterestUnitMember.objects.filter(listing_id=listing_id, unit__retired_at__isnull=True)
+        .select_related("unit")
+    }
     for unit_type in UNIT_TYPE_PREFERENCE:
         if unit_type in members:
             return members[unit_type]
@@ -280,12 +284,15 @@ def interest_units_for_home(*, viewer_id: int | None, k: int = 8) -> list[UnitCa
         )
     since = (timezone.now() - timedelta(days=7)).date()
     unit_ids += list(
-        InterestUnit.objects.filter(daily_stats__day__gte=since)
+        InterestUnit.objects.filter(retired_at__isnull=True, daily_stats__day__gte=since)
         .annotate(recent_clicks=Sum("daily_stats__clicks"))
         .order_by("-recent_clicks", "-pk").values_list("pk", flat=True)[: k * 3]
     )
     if len(unit_ids) < k * 2:
-        unit_ids += list(InterestUnit.objects.order_by("-pk").values_list("pk", flat=True)[: k * 3])
+        unit_ids += list(
+            InterestUnit.objects.filter(retired_at__isnull=True, active_count__gt=0)
+            .order_by("-active_count", "-pk").values_list("pk", flat=True)[: k * 3]
+        )
     return unit_cards(list(dict.fromkeys(unit_ids)), viewer_id=viewer_id, recommender="iu_popularity")[:k]
 
 
@@ -305,7 +312,8 @@ def unit_cards(unit_ids: list[int], *, viewer_id: int | None, recommender: str) 
         counts[unit_id] += 1
         best.setdefault(unit_id, listing_id)
     listings = {x.pk: x for x in listings_available(list(best.values()), viewer_id=viewer_id)}
-    units = InterestUnit.objects.defer("centroid").in_bulk([u for u in unit_ids if u in best])
+    units = InterestUnit.objects.filter(retired_at__isnull=True).defer("centroid", "image_centroid").in_bulk(
+        [u for u in unit_ids if u in best])
     return [
         UnitCard(unit=units[u], listing=listings[best[u]], active_count=counts[u], recommender=recommender)
         for u in unit_ids
