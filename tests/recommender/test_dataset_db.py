@@ -78,7 +78,8 @@ def test_item_table_reads_content_status_products_and_units():
     brand = BrandFactory(name="Acme")
     parka = ListingFactory(c0=c0, c1=c1, c2=c2, brand=brand, price=Decimal("12.50"), product_id="p1-9",
                            condition=1, title="Warm parka")
-    twin = ListingFactory(product_id="p1-9", status=ListingStatus.RESERVED)
+    # same brand and leaf category, so the same MerRec product_id
+    twin = ListingFactory(c0=c0, c1=c1, c2=c2, brand=brand, product_id="p1-9", status=ListingStatus.RESERVED)
     plain = ListingFactory(product_id="", brand=None)
     spu = InterestUnit.objects.create(type="spu", key="p1-9", title="Acme parkas")
     semantic = InterestUnit.objects.create(type="semantic", key="1-2", title="Coats")
