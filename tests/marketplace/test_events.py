@@ -14,9 +14,9 @@ def test_events_record_writes_a_batch_with_impression_context():
     user = UserFactory()
     listings = [ListingFactory() for _ in range(3)]
     batch = [
-        EventInput(action=EventAction.IMPRESSION, listing_id=l.pk, page="home", surface="home_for_you",
+        EventInput(action=EventAction.IMPRESSION, listing_id=x.pk, page="home", surface="home_for_you",
                    position=i, recommender="popularity", request_id="req-1")
-        for i, l in enumerate(listings)
+        for i, x in enumerate(listings)
     ] + [EventInput(action=EventAction.SEARCH, query="denim jacket", page="search")]
     created = events_record(user=user, session_id="s1", events=batch)
     assert len(created) == 4

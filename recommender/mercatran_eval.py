@@ -1,0 +1,198 @@
+"""Multi-step offline evaluation in the layout of MerRec's Table 5 (section 4.2.8).
+
+Each evaluated user sequence is split into its last `n_steps` interactions (the truth for steps 1..n) and up to
+`max_history` interactions before them (the model's input). The model's step-s vector retrieves the top K of a
+pool of listings (by default the listings of all true next items, as the paper indexes "the last 4 interactions
+in the sequences"), and is scored against the true step-s item at three granularities: the item itself, its
+category (the most specific one) and its brand. A model with fewer vectors than steps (Mercatran V1) reuses its
+last vector for the later steps. Beyond accuracy: distinct categories in the top K and the share of recommended
+listings created after a given time, for each step's list and for the merged row a storefront would show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from recommender.base import Query
+from recommender.data import Dataset, EventLog, ItemTable
+from recommender.nets.mercatran import concat_logs, interaction_log, most_specific_category
+from recommender.sequences import user_sequences
+
+LEVELS = ("item", "category", "brand")
+
+
+def _subset(items: ItemTable, rows: np.ndarray) -> ItemTable:
+    titles = [items.titles[r] for r in rows] if len(items.titles) == len(items) else []
+    return ItemTable(
+        item_id=items.item_id[rows],
+        category=items.category[rows],
+        brand=items.brand[rows],
+        product=items.product[rows],
+        condition=items.condition[rows],
+        price=items.price[rows],
+        created_at=items.created_at[rows],
+        titles=titles,
+    )
+
+
+def merge_rows(lists: np.ndarray, k: int) -> list[int]:
+    """Round-robin merge of per-step ranked lists (S, K) into one de-duplicated row of at most k entries."""
+    merged: list[int] = []
+    seen: set[int] = set()
+    for position in range(lists.shape[1]):
+        for step in range(lists.shape[0]):
+            value = int(lists[step, position])
+            if value not in seen:
+                seen.add(value)
+                merged.append(value)
+                if len(merged) == k:
+                    return merged
+    return merged
+
+
+def _dcg_of_matches(matches: np.ndarray, k: int, n_relevant: np.ndarray) -> np.ndarray:
+    """Binary-relevance nDCG@k per row: matches (B, >=k) bool, n_relevant (B,) relevant items in the pool."""
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))  # (k,)
+    dcg = (matches[:, :k] * discounts).sum(axis=1)
+    ideal_count = np.minimum(n_relevant, k)
+    idcg = np.cumsum(np.r_[0.0, discounts])[ideal_count]
+    return np.where(idcg > 0, dcg / np.where(idcg > 0, idcg, 1.0), 0.0)
+
+
+def evaluate_multistep(
+    model: Any,
+    test: Dataset,
+    *,
+    context: EventLog | None = None,
+    ks: Sequence[int] = (5, 20),
+    n_steps: int = 4,
+    max_history: int = 22,
+    min_history: int = 1,
+    max_sequences: int | None = None,
+    pool: np.ndarray | None = None,
+    created_after: float | None = None,
+    exclude_history: bool = False,
+    seed: int = 0,
+) -> dict[str, float]:
+    """Table 5 metrics for a model with `user_vectors` / `item_vectors` (a batched `user_vectors_batch` is used
+    when present; a model with `add_items` is first given the content of `test.items`).
+
+    `test.items` must describe every listing of the pool and the histories. `context` holds earlier events
+    (e.g. the training period) that histories may reach back into; the true next items always come from
+    `test.events`. Keys: `step{s}/recall@K`, `step{s}/ndcg@K` (item level; step 1 also as plain `recall@K`),
+    `step{s}/{category,brand}/{recall,ndcg}@K`, `step{s}/diversity@K` and `diversity@K` (distinct categories in
+    the top K of a step / of the merged row), `merged/recall@K` (share of the n true items in the merged row),
+    `new_items@K` (share of the merged row created after `created_after`), `sequences`, `pool`.
+    """
+    items = test.items
+    if hasattr(model, "add_items"):
+        model.add_items(items)
+    log = interaction_log(test.events if context is None else concat_logs(context, test.events))
+    test_start = float(test.events.timestamp.min()) if len(test.events) else np.inf
+    seqs = user_sequences(log, min_length=n_steps + min_history)
+    ends = seqs.offsets[1:]
+    first_target = ends - n_steps
+    keep = seqs.timestamp[first_target] >= test_start
+    # Every target and history item must have content.
+    row_of = items.row_of()
+    known = np.array([int(i) in row_of for i in seqs.item], dtype=bool) if len(seqs.item) else np.zeros(0, bool)
+    target_rows_flat = first_target[:, None] + np.arange(n_steps)[None, :]
+    keep &= known[target_rows_flat].all(axis=1)
+    index = np.flatnonzero(keep)
+    if max_sequences is not None and len(index) > max_sequences:
+        index = np.sort(np.random.default_rng(seed).choice(index, size=max_sequences, replace=False))
+    if len(index) == 0:
+        return {"sequences": 0.0}
+
+    histories, actions = [], []
+    for i in index:
+        start = max(int(seqs.offsets[i]), int(first_target[i]) - max_history)
+        rows = np.arange(start, int(first_target[i]))
+        rows = rows[known[rows]]
+        histories.append(seqs.item[rows])
+        actions.append(seqs.action[rows].astype(np.int64))
+    truth_ids = seqs.item[target_rows_flat[index]]  # (B, S)
+
+    # The pool and its attributes.
+    pool_ids = np.unique(truth_ids) if pool is None else np.unique(np.asarray(pool, dtype=np.int64))
+    pool_ids = np.array([p for p in pool_ids if int(p) in row_of], dtype=np.int64)
+    pool_rows = np.array([row_of[int(p)] for p in pool_ids], dtype=np.int64)
+    pool_items = _subset(items, pool_rows)
+    pool_vectors = np.asarray(model.item_vectors(pool_items), dtype=np.float32)  # (P, d)
+    pool_category = most_specific_category(pool_items)
+    pool_brand = np.asarray(pool_items.brand, dtype=np.int64)
+    truth_rows = np.vectorize(row_of.__getitem__, otypes=[np.int64])(truth_ids)
+    truth_category = most_specific_category(items)[truth_rows]  # (B, S)
+    truth_brand = np.asarray(items.brand, dtype=np.int64)[truth_rows]  # (B, S)
+
+    if hasattr(model, "user_vectors_batch"):
+        users = np.asarray(model.user_vectors_batch(histories, actions), dtype=np.float32)  # (B, S', d)
+    else:
+        users = np.stack(
+            [
+                model.user_vectors(Query(history=h.tolist(), history_actions=a.tolist()))
+                for h, a in zip(histories, actions, strict=True)
+            ]
+        )
+    k_max = max(ks)
+    top = np.zeros((len(index), n_steps, k_max), dtype=np.int64)  # pool indices, best first
+    for start in range(0, len(index), 1024):
+        chunk = slice(start, start + 1024)
+        for s in range(n_steps):
+            scores = users[chunk, min(s, users.shape[1] - 1)] @ pool_vectors.T  # (b, P)
+            if exclude_history:
+                for j, h in enumerate(histories[chunk]):
+                    scores[j, np.isin(pool_ids, h)] = -np.inf
+            k = min(k_max, scores.shape[1])
+            part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+            order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
+            top[chunk, s, :k] = np.take_along_axis(part, order, axis=1)
+            if k < k_max:
+                top[chunk, s, k:] = top[chunk, s, k - 1 : k]
+
+    category_count = dict(zip(*np.unique(pool_category, return_counts=True), strict=True))
+    brand_count = dict(zip(*np.unique(pool_brand, return_counts=True), strict=True))
+    metrics: dict[str, float] = {"sequences": float(len(index)), "pool": float(len(pool_ids))}
+    for s in range(n_steps):
+        step = f"step{s + 1}"
+        retrieved = top[:, s]  # (B, K)
+        levels = {
+            "item": (pool_ids[retrieved] == truth_ids[:, s, None], np.ones(len(index), np.int64), None),
+            "category": (
+                pool_category[retrieved] == truth_category[:, s, None],
+                np.array([category_count.get(c, 0) for c in truth_category[:, s]]),
+                truth_category[:, s] != 0,
+            ),
+            "brand": (
+                pool_brand[retrieved] == truth_brand[:, s, None],
+                np.array([brand_count.get(b, 0) for b in truth_brand[:, s]]),
+                truth_brand[:, s] != 0,
+            ),
+        }
+        for level, (matches, n_relevant, valid) in levels.items():
+            prefix = step if level == "item" else f"{step}/{level}"
+            rows = slice(None) if valid is None else valid
+            for k in ks:
+                recall = matches[rows, :k].any(axis=1)
+                ndcg = _dcg_of_matches(matches[rows], k, n_relevant[rows])
+                metrics[f"{prefix}/recall@{k}"] = float(recall.mean()) if recall.size else 0.0
+                metrics[f"{prefix}/ndcg@{k}"] = float(ndcg.mean()) if ndcg.size else 0.0
+        for k in ks:
+            metrics[f"{step}/diversity@{k}"] = float(
+                np.mean([len(np.unique(c)) for c in pool_category[retrieved[:, :k]]])
+            )
+    for k in ks:
+        metrics[f"recall@{k}"] = metrics[f"step1/recall@{k}"]
+        metrics[f"ndcg@{k}"] = metrics[f"step1/ndcg@{k}"]
+        merged = [np.array(merge_rows(top[b], k)) for b in range(len(index))]
+        metrics[f"diversity@{k}"] = float(np.mean([len(np.unique(pool_category[m])) for m in merged]))
+        metrics[f"merged/recall@{k}"] = float(
+            np.mean([np.isin(truth_ids[b], pool_ids[m]).mean() for b, m in enumerate(merged)])
+        )
+        if created_after is not None:
+            fresh = np.asarray(pool_items.created_at, dtype=np.float64) > created_after
+            metrics[f"new_items@{k}"] = float(np.mean([fresh[m].mean() for m in merged]))
+    return metrics

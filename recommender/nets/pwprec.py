@@ -1,0 +1,826 @@
+"""PWPRec: page-wise two-tower retrieval with a causal transformer user tower (eBay).
+
+Paper: Wang et al., "Page-Wise Personalized Recommendations in an Industrial e-Commerce Setting" (PWPRec).
+- Item tower: content features, section 3.2 (see `content_tower.py`).
+- User tower: causal transformer encoder, section 3.3: input = item embedding + learned embedding of the
+  relative position T - i (eq. 1-2), self-attention under a lower-triangular mask (eq. 3-4).
+- Fusion, section 3.4: Long-Short fusion for the view-item page (eq. 5-6: additive attention of every position
+  against the last one gives the long-term vector, a learned gate mixes it with the last position) and
+  Multi-Interest fusion for the homepage (eq. 7: A = softmax((tanh(I W1) W2)^T), U = A I, K interests).
+- Training, section 4.3: view-item samples are session prefixes -> next item with 1 positive + 10 global
+  negatives and softmax cross-entropy with inverse temperature (eq. 8); homepage samples are a user's events in
+  the 30 days before a target, with in-batch negatives and the interest vector closest to the positive chosen for
+  the loss (eq. 9); validation picks the interest with the highest summed affinity to the candidates (eq. 10).
+  Early stopping on validation Recall@K.
+- Ablations of Table 3 from the same code: `user_tower="gru"` (GRU4Rec-Enhanced: GRU + attention-weighted sum)
+  and `user_tower="sasrec"` (causal transformer with absolute positions, last position as the user vector).
+
+The affinity is the inner product of l2-normalised vectors (cosine) times the inverse temperature, so serving
+with normalised vectors in pgvector ranks exactly as training scored.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from recommender.base import Query, Recommender, pick_device, register
+from recommender.data import ACTIONS, INTERACTION_CODES, Dataset, EventLog, ItemTable
+from recommender.nets.content_tower import (
+    ContentTower,
+    ContentTowerConfig,
+    ItemFeatureEncoder,
+    features_to_tensors,
+)
+
+DAY = 86400.0
+HOME_SURFACE_CODE = 1  # EventLog.surface: 1 = home
+
+
+@dataclass
+class PWPRecConfig:
+    # -- user tower ---------------------------------------------------------------------------------
+    user_tower: str = "transformer"  # transformer (PWPRec) | gru (GRU4Rec-Enhanced) | sasrec (last position)
+    position: str = "relative"  # relative: embedding of T - i (eq. 1); absolute: index from the oldest (SASRec)
+    d: int = 64  # shared user / item dimension (paper: not stated; the serving vector columns hold 64)
+    n_layers: int = 2  # transformer blocks (paper: not stated)
+    n_heads: int = 2
+    dropout: float = 0.1
+    vip_max_len: int = 20  # history length for view-item samples (eBay sessions average 15 events)
+    home_max_len: int = 50  # history length for homepage samples (paper: all views in 30 days, ~100 on average)
+    n_interests: int = 4  # K of eq. 7 (paper: not stated; Figure 8 shows 3, ComiRec uses 4)
+    interest_hidden: int = 256  # d_hidden of eq. 7, "several times larger than" d
+    use_actions: bool = True  # add an embedding of the action (view / like / cart / ...) to each history item
+    # -- item tower ---------------------------------------------------------------------------------
+    categorical_dim: int = 16
+    item_blocks: int = 2
+    use_item_id: bool | None = None  # None: only when the item table has no text vectors (YooChoose)
+    # -- training -----------------------------------------------------------------------------------
+    n_negatives: int = 10  # global negatives per view-item sample (paper: 10)
+    share_negatives: bool = True  # every sample also scores the batch's other negatives (B * 10 instead of 10)
+    inverse_temperature: float = 10.0  # eq. 8 logits = inverse_temperature * cosine
+    batch_size: int = 128  # view-item samples per step (smaller batches learn faster per CPU second here)
+    home_batch_size: int = 256  # homepage samples per step = in-batch negatives (paper: 1000)
+    lr: float = 2e-3
+    weight_decay: float = 0.0
+    max_epochs: int = 20
+    patience: int = 3  # epochs without a better validation Recall@K before stopping
+    max_train_seconds: float = 600.0  # stop after the epoch that passes this (0: no limit)
+    train_home: bool = True  # also train the Multi-Interest head on user-based 30-day samples
+    home_window_days: float = 30.0  # paper: 30 days
+    max_home_samples: int = 100_000  # most recent homepage samples kept
+    max_vip_samples: int = 0  # most recent view-item samples kept (0: all)
+    dedupe_consecutive: bool = True  # collapse repeated events on the same item (keeps the strongest action)
+    valid_fraction: float = 0.1  # latest sessions held out for early stopping when fit() gets no `valid`
+    max_valid_samples: int = 5000
+    recall_k: int = 20
+    seed: int = 0
+
+
+# -- modules ---------------------------------------------------------------------------------------------
+class CausalSelfAttentionBlock(nn.Module):
+    """Pre-LN transformer block; `allowed` is the lower-triangular mask of eq. 4 (and padding)."""
+
+    def __init__(self, d: int, n_heads: int, dropout: float) -> None:
+        super().__init__()
+        assert d % n_heads == 0, "d must be divisible by n_heads"
+        self.n_heads = n_heads
+        self.norm1 = nn.LayerNorm(d)
+        self.qkv = nn.Linear(d, 3 * d)
+        self.out = nn.Linear(d, d)
+        self.norm2 = nn.LayerNorm(d)
+        self.ff = nn.Sequential(nn.Linear(d, 4 * d), nn.GELU(), nn.Linear(4 * d, d))
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor, allowed: torch.Tensor) -> torch.Tensor:
+        b, length, d = x.shape  # x: (B, L, d); allowed: (B, 1, L, L) bool, True = may attend
+        q, k, v = self.qkv(self.norm1(x)).split(d, dim=-1)  # 3 x (B, L, d)
+        q, k, v = (
+            t.view(b, length, self.n_heads, d // self.n_heads).transpose(1, 2) for t in (q, k, v)
+        )  # (B, h, L, d/h)
+        # Dropout on the residual branches only: attention-weight dropout costs more than it gives on CPU.
+        a = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed)
+        x = x + self.drop(self.out(a.transpose(1, 2).reshape(b, length, d)))  # (B, L, d)
+        return x + self.drop(self.ff(self.norm2(x)))
+
+
+class LongShortFusion(nn.Module):
+    """Eq. 5-6: additive attention of every position against the last, then a gate between short and long.
+
+    The paper writes the attention weights as v^T sigmoid(A1 i_k + A2 i_L); we softmax them over the valid
+    positions so U_long is a weighted mean (rows sum to 1), and the gate is a d-dimensional sigmoid.
+    """
+
+    def __init__(self, d: int) -> None:
+        super().__init__()
+        self.a1 = nn.Linear(d, d, bias=False)
+        self.a2 = nn.Linear(d, d)
+        self.v = nn.Linear(d, 1, bias=False)
+        self.g1 = nn.Linear(d, d, bias=False)
+        self.g2 = nn.Linear(d, d)
+
+    def forward(self, encoded: torch.Tensor, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        short = encoded[:, -1]  # (B, d): the last position (sequences are left-padded)
+        e = self.v(torch.sigmoid(self.a1(encoded) + self.a2(short).unsqueeze(1))).squeeze(-1)  # (B, L)
+        attention = torch.softmax(e.masked_fill(~valid, float("-inf")), dim=-1)  # (B, L)
+        long = torch.einsum("bl,bld->bd", attention, encoded)  # (B, d)
+        gate = torch.sigmoid(self.g1(short) + self.g2(long))  # (B, d)
+        return (1 - gate) * long + gate * short, attention, gate
+
+
+class AttentionPooling(nn.Module):
+    """GRU4Rec-Enhanced's attention-weighted sum of the GRU outputs (the paper's production baseline)."""
+
+    def __init__(self, d: int) -> None:
+        super().__init__()
+        self.w = nn.Linear(d, d)
+        self.v = nn.Linear(d, 1, bias=False)
+
+    def forward(self, encoded: torch.Tensor, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        e = self.v(torch.tanh(self.w(encoded))).squeeze(-1)  # (B, L)
+        attention = torch.softmax(e.masked_fill(~valid, float("-inf")), dim=-1)  # (B, L)
+        return torch.einsum("bl,bld->bd", attention, encoded), attention  # (B, d), (B, L)
+
+
+class MultiInterestFusion(nn.Module):
+    """Eq. 7 (self-attentive, Lin et al. / ComiRec-SA): A = softmax((tanh(I W1) W2)^T), U = A I."""
+
+    def __init__(self, d: int, hidden: int, n_interests: int) -> None:
+        super().__init__()
+        self.w1 = nn.Linear(d, hidden, bias=False)
+        self.w2 = nn.Linear(hidden, n_interests, bias=False)
+
+    def forward(self, encoded: torch.Tensor, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        logits = self.w2(torch.tanh(self.w1(encoded))).transpose(1, 2)  # (B, K, L)
+        attention = torch.softmax(logits.masked_fill(~valid.unsqueeze(1), float("-inf")), dim=-1)  # (B, K, L)
+        return attention @ encoded, attention  # (B, K, d), (B, K, L)
+
+
+class PWPRecNet(nn.Module):
+    """Item tower + user tower (+ both fusion heads). Histories are left-padded: the last column is the newest."""
+
+    def __init__(self, config: PWPRecConfig, sizes: dict[str, int], use_item_id: bool) -> None:
+        super().__init__()
+        c = config
+        if c.user_tower not in ("transformer", "gru", "sasrec"):
+            raise ValueError(f"unknown user_tower {c.user_tower!r}")
+        if c.position not in ("relative", "absolute"):
+            raise ValueError(f"unknown position {c.position!r}")
+        self.config = c
+        tower = ContentTowerConfig(
+            d=c.d, categorical_dim=c.categorical_dim, n_blocks=c.item_blocks, use_item_id=use_item_id, dropout=c.dropout
+        )
+        self.item_tower = ContentTower(tower, sizes)
+        max_len = max(c.vip_max_len, c.home_max_len)
+        self.action = nn.Embedding(len(ACTIONS) + 1, c.d, padding_idx=0) if c.use_actions else None  # code + 1
+        self.input_drop = nn.Dropout(c.dropout)
+        if c.user_tower == "gru":
+            self.gru = nn.GRU(c.d, c.d, batch_first=True)
+            self.pool = AttentionPooling(c.d)
+        else:
+            self.position = nn.Embedding(max_len + 1, c.d, padding_idx=0)  # 0 = padding
+            self.blocks = nn.ModuleList(CausalSelfAttentionBlock(c.d, c.n_heads, c.dropout) for _ in range(c.n_layers))
+            self.final_norm = nn.LayerNorm(c.d)
+            if c.user_tower == "transformer":
+                self.long_short = LongShortFusion(c.d)
+        self.multi_interest = MultiInterestFusion(c.d, c.interest_hidden, c.n_interests)
+
+    # -- user tower ---------------------------------------------------------------------------------
+    def positions(self, valid: torch.Tensor) -> torch.Tensor:
+        """(B, L) position indices, 0 on padding: T - i (1 = newest) or 1..n from the oldest."""
+        b, length = valid.shape
+        j = torch.arange(length, device=valid.device).expand(b, length)
+        if self.config.position == "relative":
+            pos = length - j  # eq. 1 with T = L + 1: the newest history item is 1
+        else:
+            n = valid.sum(dim=1, keepdim=True)
+            pos = j - (length - n) + 1
+        return torch.where(valid, pos, torch.zeros_like(pos))
+
+    def encode(self, item_vectors: torch.Tensor, actions: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+        """History (B, L, d) item vectors, (B, L) action codes + 1, (B, L) bool -> (B, L, d) encoded positions."""
+        x = item_vectors
+        if self.action is not None:
+            x = x + self.action(actions)
+        x = x * valid.unsqueeze(-1)
+        if self.config.user_tower == "gru":
+            return self._encode_gru(self.input_drop(x), valid)
+        x = self.input_drop(x + self.position(self.positions(valid)))  # eq. 2
+        length = x.shape[1]
+        causal = torch.ones(length, length, dtype=torch.bool, device=x.device).tril()  # eq. 4: Tril(Ones(L x L))
+        eye = torch.eye(length, dtype=torch.bool, device=x.device)
+        # Padding keys are masked too; a padding query still sees itself so its softmax row is never empty.
+        allowed = (causal & (valid.unsqueeze(1) | eye)).unsqueeze(1)  # (B, 1, L, L)
+        for block in self.blocks:
+            x = block(x, allowed)
+        return self.final_norm(x)  # (B, L, d)
+
+    def _encode_gru(self, x: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+        b, length, d = x.shape
+        n = valid.sum(dim=1)  # (B,), >= 1
+        shift = (length - n).unsqueeze(1)  # left padding -> move the n real items to the front, run, move back
+        j = torch.arange(length, device=x.device).unsqueeze(0)
+        front = torch.gather(x, 1, ((j + shift) % length).unsqueeze(-1).expand(b, length, d))  # (B, L, d), right-padded
+        packed = nn.utils.rnn.pack_padded_sequence(front, n.cpu(), batch_first=True, enforce_sorted=False)
+        out, _ = self.gru(packed)
+        out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=length)  # (B, L, d)
+        return torch.gather(out, 1, ((j - shift) % length).unsqueeze(-1).expand(b, length, d))  # (B, L, d), left-padded
+
+    # -- fusion -------------------------------------------------------------------------------------
+    def single_vector(self, encoded: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+        """The view-item page user vector (B, d): Long-Short (PWPRec), attention pooling (GRU) or last (SASRec)."""
+        if self.config.user_tower == "transformer":
+            return self.long_short(encoded, valid)[0]
+        if self.config.user_tower == "gru":
+            return self.pool(encoded, valid)[0]
+        return encoded[:, -1]
+
+    def interest_vectors(self, encoded: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+        """The homepage user vectors (B, K, d) of eq. 7."""
+        return self.multi_interest(encoded, valid)[0]
+
+
+# -- sample building ---------------------------------------------------------------------------------------
+@dataclass
+class _Samples:
+    """Left-padded histories and their targets, as dense item rows (0 = padding)."""
+
+    rows: np.ndarray  # (N, L) int32
+    actions: np.ndarray  # (N, L) int8, action code + 1, 0 = padding
+    target: np.ndarray  # (N,) int64
+    timestamp: np.ndarray  # (N,) float64, the target's time
+    session_start: np.ndarray  # (N,) float64, when the target's session began
+
+    def __len__(self) -> int:
+        return int(self.target.shape[0])
+
+    def subset(self, index: np.ndarray) -> _Samples:
+        return _Samples(
+            self.rows[index], self.actions[index], self.target[index], self.timestamp[index], self.session_start[index]
+        )
+
+    def cropped(self) -> _Samples:
+        """Drop the leading columns that are padding in every row (positions count from the end, so safe)."""
+        if len(self) == 0:
+            return self
+        longest = max(int((self.rows > 0).sum(axis=1).max()), 1)
+        return _Samples(
+            self.rows[:, -longest:], self.actions[:, -longest:], self.target, self.timestamp, self.session_start
+        )
+
+
+def _collapse(
+    groups: np.ndarray, items: np.ndarray, actions: np.ndarray, dedupe: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Keep the first row of each run of the same item inside a group, with the run's strongest action."""
+    n = len(items)
+    if n == 0 or not dedupe:
+        return np.arange(n), actions
+    new_run = np.ones(n, dtype=bool)
+    new_run[1:] = (groups[1:] != groups[:-1]) | (items[1:] != items[:-1])
+    starts = np.flatnonzero(new_run)
+    return starts, np.maximum.reduceat(actions, starts)
+
+
+def _windows(
+    rows: np.ndarray,
+    actions: np.ndarray,
+    group_first: np.ndarray,
+    targets: np.ndarray,
+    max_len: int,
+    ts: np.ndarray | None = None,
+    min_ts: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each target position g: the up-to-`max_len` preceding rows of its group (left-padded)."""
+    index = targets[:, None] + np.arange(-max_len, 0)[None, :]  # (N, L)
+    valid = index >= group_first[targets][:, None]
+    clipped = np.maximum(index, 0)
+    if ts is not None and min_ts is not None:
+        valid &= ts[clipped] >= min_ts[:, None]
+    out_rows = np.where(valid, rows[clipped], 0).astype(np.int32)
+    out_actions = np.where(valid, actions[clipped] + 1, 0).astype(np.int8)
+    return out_rows, out_actions
+
+
+def _empty_samples(max_len: int) -> _Samples:
+    z = np.zeros(0)
+    return _Samples(np.zeros((0, max_len), np.int32), np.zeros((0, max_len), np.int8), z.astype(np.int64), z, z)
+
+
+# -- the recommender -------------------------------------------------------------------------------------
+@register("pwprec")
+class PWPRec(Recommender):
+    """PWPRec two-tower model; `surface` "home" uses the K multi-interest vectors, other surfaces one vector."""
+
+    name = "pwprec"
+    config_class = PWPRecConfig
+
+    def __init__(self, config: PWPRecConfig | dict | None = None) -> None:
+        super().__init__(config)
+        self.device = pick_device()
+        self.net: PWPRecNet | None = None
+        self.encoder: ItemFeatureEncoder | None = None
+        self.use_item_id = False
+        self.item_ids = np.zeros(0, dtype=np.int64)  # sorted known item ids; dense row = position + 1
+        self.item_table = np.zeros((1, self.config.d), dtype=np.float32)  # (n + 1, d) tower outputs, row 0 = unknown
+        self.item_counts = np.zeros(1, dtype=np.float32)  # (n + 1,) training interactions, for the no-history case
+        self.home_trained = False  # False when training had no homepage samples: home then uses the VIP vector
+        self._item_table_t: torch.Tensor | None = None  # cached torch copy of item_table
+
+    # -- id <-> row -----------------------------------------------------------------------------------
+    def rows_of(self, item_ids: np.ndarray) -> np.ndarray:
+        """Dense rows for raw item ids; 0 for items the model has no vector for."""
+        item_ids = np.asarray(item_ids, dtype=np.int64)
+        if len(self.item_ids) == 0:
+            return np.zeros(item_ids.shape, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(self.item_ids, item_ids), len(self.item_ids) - 1)
+        return np.where(self.item_ids[pos] == item_ids, pos + 1, 0).astype(np.int64)
+
+    # -- samples --------------------------------------------------------------------------------------
+    def _interactions(self, events: EventLog, by: str) -> dict[str, np.ndarray]:
+        """Interaction events sorted by (`by` = session or user, time), collapsed, mapped to rows."""
+        keep = np.isin(events.action, list(INTERACTION_CODES)) & (events.item >= 0)
+        group_col = events.session if by == "session" else events.user
+        group = group_col[keep]
+        ts = events.timestamp[keep]
+        order = np.lexsort((ts, group))
+        group, ts = group[order], ts[order]
+        items = events.item[keep][order]
+        actions = events.action[keep][order].astype(np.int64)
+        session = events.session[keep][order]
+        surface = events.surface[keep][order] if events.surface is not None else np.zeros(len(items), np.int8)
+        starts, actions = _collapse(group, items, actions, self.config.dedupe_consecutive)
+        group, ts, items, session, surface = group[starts], ts[starts], items[starts], session[starts], surface[starts]
+        rows = self.rows_of(items)
+        n = len(rows)
+        first = np.ones(n, dtype=bool)
+        first[1:] = group[1:] != group[:-1]
+        group_first = np.maximum.accumulate(np.where(first, np.arange(n), 0)) if n else np.zeros(0, np.int64)
+        new_session = np.ones(n, dtype=bool)
+        new_session[1:] = session[1:] != session[:-1]
+        session_first = np.maximum.accumulate(np.where(new_session, np.arange(n), 0)) if n else np.zeros(0, np.int64)
+        return {
+            "rows": rows,
+            "actions": actions,
+            "ts": ts,
+            "group_first": group_first,
+            "first": first,
+            "new_session": new_session,
+            "session_start": ts[session_first] if n else ts,
+            "surface": surface,
+        }
+
+    def _vip_samples(self, events: EventLog) -> _Samples:
+        """Section 4.1: within a session, every prefix -> the next item."""
+        c = self.config
+        s = self._interactions(events, by="session")
+        targets = np.flatnonzero(~s["first"] & (s["rows"] > 0))
+        if len(targets) == 0:
+            return _empty_samples(c.vip_max_len)
+        rows, actions = _windows(s["rows"], s["actions"], s["group_first"], targets, c.vip_max_len)
+        keep = (rows > 0).any(axis=1)
+        targets, rows, actions = targets[keep], rows[keep], actions[keep]
+        samples = _Samples(rows, actions, s["rows"][targets], s["ts"][targets], s["session_start"][targets])
+        if c.max_vip_samples and len(samples) > c.max_vip_samples:
+            samples = samples.subset(np.argsort(samples.timestamp, kind="stable")[-c.max_vip_samples :])
+        return samples
+
+    def _home_samples(self, events: EventLog) -> _Samples:
+        """Section 4.2: a user's events in the 30 days before a homepage target.
+
+        Targets are homepage events when the log records surfaces; otherwise the first event of each session
+        (where a visit lands on the homepage). A log where no user comes back (YooChoose: a user is a session)
+        has none; the homepage then uses the view-item vector (see `_batch_vectors`).
+        """
+        c = self.config
+        s = self._interactions(events, by="user")
+        has_prior = ~s["first"] & (s["rows"] > 0)
+        candidates = has_prior & (s["surface"] == HOME_SURFACE_CODE)
+        if not candidates.any():
+            candidates = has_prior & s["new_session"]
+        targets = np.flatnonzero(candidates)
+        if len(targets) == 0:
+            return _empty_samples(c.home_max_len)
+        min_ts = s["ts"][targets] - c.home_window_days * DAY
+        rows, actions = _windows(s["rows"], s["actions"], s["group_first"], targets, c.home_max_len, s["ts"], min_ts)
+        keep = (rows > 0).any(axis=1)
+        targets, rows, actions = targets[keep], rows[keep], actions[keep]
+        samples = _Samples(rows, actions, s["rows"][targets], s["ts"][targets], s["session_start"][targets])
+        if c.max_home_samples and len(samples) > c.max_home_samples:
+            samples = samples.subset(np.argsort(samples.timestamp, kind="stable")[-c.max_home_samples :])
+        return samples
+
+    # -- training -------------------------------------------------------------------------------------
+    def fit(self, dataset: Dataset, valid: Dataset | None = None) -> dict[str, Any]:
+        c = self.config
+        started = time.perf_counter()
+        torch.manual_seed(c.seed)
+        rng = np.random.default_rng(c.seed)
+        events, items = dataset.events, dataset.items
+
+        # Known items: the table plus anything the events mention; id embeddings only for items seen in events.
+        event_items = np.unique(events.item[events.item >= 0])
+        self.item_ids = np.union1d(np.asarray(items.item_id, dtype=np.int64), event_items)
+        self.use_item_id = c.use_item_id if c.use_item_id is not None else items.text_vector is None
+        self.encoder = ItemFeatureEncoder.fit(items, item_ids=event_items)
+        features = self._features_for_known(items)  # (n + 1) rows, row 0 = unknown
+        features_t = features_to_tensors(features, self.device)
+        self.net = PWPRecNet(c, self.encoder.sizes(), self.use_item_id).to(self.device)
+        self._item_table_t = None
+
+        vip = self._vip_samples(events)
+        home = self._home_samples(events) if c.train_home else _empty_samples(c.home_max_len)
+        if valid is not None:
+            vip_valid, home_valid = self._vip_samples(valid.events), self._home_samples(valid.events)
+            vip_valid = vip_valid.subset(np.flatnonzero(vip_valid.target > 0))
+            home_valid = home_valid.subset(np.flatnonzero(home_valid.target > 0))
+        elif c.valid_fraction > 0 and len(vip) > 0:
+            starts = np.unique(vip.session_start)
+            cutoff = np.quantile(starts, 1.0 - c.valid_fraction)
+            in_valid = vip.session_start >= cutoff
+            vip, vip_valid = vip.subset(np.flatnonzero(~in_valid)), vip.subset(np.flatnonzero(in_valid))
+            home_in_valid = home.timestamp >= cutoff
+            home, home_valid = home.subset(np.flatnonzero(~home_in_valid)), home.subset(np.flatnonzero(home_in_valid))
+        else:
+            vip_valid, home_valid = _empty_samples(c.vip_max_len), _empty_samples(c.home_max_len)
+        if c.max_valid_samples:
+            vip_valid = vip_valid.subset(rng.permutation(len(vip_valid))[: c.max_valid_samples])
+            home_valid = home_valid.subset(rng.permutation(len(home_valid))[: c.max_valid_samples])
+
+        interacted = np.isin(events.action, list(INTERACTION_CODES)) & (events.item >= 0)
+        counts = np.bincount(self.rows_of(events.item[interacted]), minlength=len(self.item_ids) + 1)
+        self.item_counts = counts.astype(np.float32)
+        self.item_counts[0] = 0
+        negative_pool = torch.as_tensor(self.rows_of(event_items), device=self.device)  # global negatives
+
+        optimizer = torch.optim.AdamW(self.net.parameters(), lr=c.lr, weight_decay=c.weight_decay)
+        log: dict[str, Any] = {
+            "vip_samples": len(vip),
+            "home_samples": len(home),
+            "vip_valid_samples": len(vip_valid),
+            "home_valid_samples": len(home_valid),
+            "epochs": [],
+        }
+        best_metric, best_state, stale = -1.0, None, 0
+        for epoch in range(c.max_epochs):
+            self.net.train()
+            batches = [("vip", b) for b in _batches(rng.permutation(len(vip)), c.batch_size)]
+            batches += [("home", b) for b in _batches(rng.permutation(len(home)), c.home_batch_size)]
+            order = rng.permutation(len(batches))
+            losses = {"vip": [], "home": []}
+            for i in order:
+                kind, index = batches[i]
+                if kind == "vip":
+                    loss = self._vip_loss(vip.subset(index).cropped(), features_t, negative_pool)
+                else:
+                    loss = self._home_loss(home.subset(index).cropped(), features_t)
+                optimizer.zero_grad()
+                loss.backward()
+                nn.utils.clip_grad_norm_(self.net.parameters(), 5.0)
+                optimizer.step()
+                losses[kind].append(float(loss.detach()))
+            record: dict[str, Any] = {"epoch": epoch + 1, "seconds": round(time.perf_counter() - started, 1)}
+            for kind, values in losses.items():
+                if values:
+                    record[f"{kind}_loss"] = float(np.mean(values))
+            metric = self._validate(vip_valid, home_valid, features_t, record)
+            log["epochs"].append(record)
+            if metric is None:
+                best_state = None
+            elif metric > best_metric:
+                best_metric, best_state, stale = metric, copy.deepcopy(self.net.state_dict()), 0
+            else:
+                stale += 1
+                if stale >= c.patience:
+                    break
+            if c.max_train_seconds and time.perf_counter() - started > c.max_train_seconds:
+                break
+        if best_state is not None:
+            self.net.load_state_dict(best_state)
+            log["best_valid_recall"] = best_metric
+        self.home_trained = len(home) > 0
+        self._refresh_item_table(features_t)
+        log["seconds"] = round(time.perf_counter() - started, 1)
+        self.data_window = {
+            "dataset": dataset.name,
+            "events": len(events),
+            "from": float(events.timestamp.min()) if len(events) else None,
+            "to": float(events.timestamp.max()) if len(events) else None,
+        }
+        return log
+
+    def _features_for_known(self, items: ItemTable) -> dict[str, np.ndarray]:
+        assert self.encoder is not None
+        table = self.encoder.encode(items)
+        out = ItemFeatureEncoder.missing(len(self.item_ids) + 1)
+        out["item"] = np.concatenate([[0], self.encoder.vocabularies["item"].lookup(self.item_ids)])
+        rows = self.rows_of(items.item_id)
+        for name, value in table.items():
+            if name != "item":
+                out[name][rows] = value
+        return out
+
+    def _item_vectors_for(
+        self, rows: torch.Tensor, features_t: dict[str, torch.Tensor]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Run the item tower once per distinct row; returns (vectors of the distinct rows, inverse index)."""
+        assert self.net is not None
+        unique, inverse = torch.unique(rows, return_inverse=True)
+        vectors = self.net.item_tower({name: value[unique] for name, value in features_t.items()})  # (U, d)
+        return vectors, inverse
+
+    def _encode_batch(self, samples: _Samples, extra_rows: torch.Tensor, features_t: dict[str, torch.Tensor]):
+        """Encode histories; also returns the item vectors of `extra_rows` (targets, negatives)."""
+        assert self.net is not None
+        rows = torch.as_tensor(samples.rows, dtype=torch.int64, device=self.device)  # (B, L)
+        actions = torch.as_tensor(samples.actions, dtype=torch.int64, device=self.device)  # (B, L)
+        all_rows = torch.cat([rows.flatten(), extra_rows.flatten()])
+        vectors, inverse = self._item_vectors_for(all_rows, features_t)
+        history = vectors[inverse[: rows.numel()]].view(*rows.shape, -1)  # (B, L, d)
+        extra = vectors[inverse[rows.numel() :]].view(*extra_rows.shape, -1)  # (*extra, d)
+        valid = rows > 0
+        return self.net.encode(history, actions, valid), valid, extra
+
+    def _vip_loss(self, batch: _Samples, features_t: dict[str, torch.Tensor], pool: torch.Tensor) -> torch.Tensor:
+        """Eq. 8 with 1 positive + `n_negatives` global negatives (shared across the batch when configured)."""
+        assert self.net is not None
+        c = self.config
+        b = len(batch)
+        target = torch.as_tensor(batch.target, device=self.device)  # (B,)
+        negatives = pool[torch.randint(len(pool), (b, c.n_negatives), device=self.device)]  # (B, n)
+        encoded, valid, extra = self._encode_batch(batch, torch.cat([target[:, None], negatives], 1), features_t)
+        user = F.normalize(self.net.single_vector(encoded, valid), dim=-1)  # (B, d)
+        items = F.normalize(extra, dim=-1)  # (B, 1 + n, d)
+        positive = (user * items[:, 0]).sum(-1, keepdim=True)  # (B, 1)
+        if c.share_negatives:
+            negative_vectors = items[:, 1:].reshape(-1, items.shape[-1])  # (B * n, d)
+            negative_scores = user @ negative_vectors.T  # (B, B * n)
+            accidental = negatives.reshape(1, -1) == target[:, None]  # (B, B * n)
+        else:
+            negative_scores = torch.einsum("bd,bnd->bn", user, items[:, 1:])  # (B, n)
+            accidental = negatives == target[:, None]
+        negative_scores = negative_scores.masked_fill(accidental, float("-inf"))
+        logits = c.inverse_temperature * torch.cat([positive, negative_scores], dim=1)
+        return F.cross_entropy(logits, torch.zeros(b, dtype=torch.int64, device=self.device))
+
+    def _home_loss(self, batch: _Samples, features_t: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Eq. 8 with in-batch negatives; the interest vector closest to the positive is the user (eq. 9)."""
+        assert self.net is not None
+        b = len(batch)
+        target = torch.as_tensor(batch.target, device=self.device)  # (B,)
+        encoded, valid, positives = self._encode_batch(batch, target, features_t)
+        interests = F.normalize(self.net.interest_vectors(encoded, valid), dim=-1)  # (B, K, d)
+        positives = F.normalize(positives, dim=-1)  # (B, d)
+        chosen = torch.einsum("bkd,bd->bk", interests, positives).argmax(dim=1)  # eq. 9, (B,)
+        user = interests[torch.arange(b, device=self.device), chosen]  # (B, d)
+        logits = self.config.inverse_temperature * (user @ positives.T)  # (B, B)
+        duplicate = (target[None, :] == target[:, None]) & ~torch.eye(b, dtype=torch.bool, device=self.device)
+        logits = logits.masked_fill(duplicate, float("-inf"))
+        return F.cross_entropy(logits, torch.arange(b, device=self.device))
+
+    @torch.no_grad()
+    def _validate(
+        self, vip: _Samples, home: _Samples, features_t: dict[str, torch.Tensor], record: dict[str, Any]
+    ) -> float | None:
+        """Recall@K: view-item against every known item; homepage against the batch with eq. 10."""
+        assert self.net is not None
+        c = self.config
+        if len(vip) == 0 and len(home) == 0:
+            return None
+        self.net.eval()
+        raw = self._compute_item_table(features_t)  # (n + 1, d)
+        table = F.normalize(raw, dim=-1)
+        table[0] = 0
+        metric = 0.0
+        if len(vip):
+            hits = 0
+            for index in _batches(np.arange(len(vip)), 512):
+                batch = vip.subset(index).cropped()
+                user = F.normalize(self._user_from_table(batch.rows, batch.actions, raw, "vip"), dim=-1)  # (B, d)
+                scores = user @ table.T  # (B, n + 1)
+                scores[:, 0] = float("-inf")
+                target = torch.as_tensor(batch.target, device=self.device)
+                own = scores.gather(1, target[:, None])  # (B, 1)
+                hits += int(((scores > own).sum(1) < c.recall_k).sum())
+            record["vip_valid_recall"] = hits / len(vip)
+            metric += record["vip_valid_recall"]
+        if len(home) >= 2:
+            hits, seen = 0, 0
+            for index in _batches(np.arange(len(home)), c.home_batch_size):
+                if len(index) < 2:
+                    continue
+                batch = home.subset(index).cropped()
+                interests = F.normalize(
+                    self._user_from_table(batch.rows, batch.actions, raw, "home"), dim=-1
+                )  # (B, K, d)
+                target = torch.as_tensor(batch.target, device=self.device)
+                candidates = table[target]  # (B, d): the batch's positives are the candidate set
+                summed = torch.einsum("bkd,cd->bk", interests, candidates)  # eq. 10, (B, K)
+                user = interests[torch.arange(len(index), device=self.device), summed.argmax(dim=1)]  # (B, d)
+                scores = user @ candidates.T  # (B, B)
+                own = scores.diagonal().unsqueeze(1)
+                duplicate = target[None, :] == target[:, None]
+                better = (scores > own) & ~duplicate
+                hits += int((better.sum(1) < c.recall_k).sum())
+                seen += len(index)
+            record["home_valid_recall"] = hits / max(seen, 1)
+            metric += record["home_valid_recall"]
+        return metric
+
+    # -- inference ------------------------------------------------------------------------------------
+    def _compute_item_table(self, features_t: dict[str, torch.Tensor]) -> torch.Tensor:
+        assert self.net is not None
+        n = features_t["item"].shape[0]
+        parts = []
+        for start in range(0, n, 8192):
+            parts.append(self.net.item_tower({k: v[start : start + 8192] for k, v in features_t.items()}))
+        return torch.cat(parts)  # (n + 1, d)
+
+    @torch.no_grad()
+    def _refresh_item_table(self, features_t: dict[str, torch.Tensor]) -> None:
+        assert self.net is not None
+        self.net.eval()
+        self.item_table = self._compute_item_table(features_t).float().cpu().numpy()
+        self._item_table_t = None
+
+    def _table_tensor(self) -> torch.Tensor:
+        if self._item_table_t is None:
+            self._item_table_t = torch.as_tensor(self.item_table, device=self.device)
+        return self._item_table_t
+
+    def _user_from_table(
+        self,
+        rows: np.ndarray,
+        actions: np.ndarray,
+        table_raw: torch.Tensor | None,
+        surface: str,
+    ) -> torch.Tensor:
+        """(B, d) for view-item surfaces or (B, K, d) for home, from left-padded rows; eval mode only."""
+        assert self.net is not None
+        rows_t = torch.as_tensor(rows, dtype=torch.int64, device=self.device)
+        actions_t = torch.as_tensor(actions, dtype=torch.int64, device=self.device)
+        history = (table_raw if table_raw is not None else self._table_tensor())[rows_t]  # (B, L, d)
+        valid = rows_t > 0
+        encoded = self.net.encode(history, actions_t, valid)
+        if surface == "home":
+            return self.net.interest_vectors(encoded, valid)
+        return self.net.single_vector(encoded, valid)
+
+    def _is_home(self, query: Query) -> bool:
+        """Homepage queries get the K multi-interest vectors, when the Multi-Interest head was trained."""
+        return query.surface == "home" and self.home_trained
+
+    def _query_history(self, query: Query) -> tuple[np.ndarray, np.ndarray]:
+        """The query's history as (rows, action codes), oldest first, the way training built it."""
+        c = self.config
+        items = np.asarray(query.history, dtype=np.int64)
+        n = len(items)
+        actions = (
+            np.asarray(query.history_actions, dtype=np.int64)
+            if len(query.history_actions) == n
+            else np.zeros(n, np.int64)
+        )
+        keep = np.isin(actions, list(INTERACTION_CODES)) & (items >= 0)
+        if self._is_home(query) and query.timestamp is not None and len(query.history_timestamps) == n:
+            recent = (
+                np.asarray(query.history_timestamps, dtype=np.float64) >= query.timestamp - c.home_window_days * DAY
+            )
+            if (keep & recent).any():
+                keep &= recent
+        items, actions = items[keep], actions[keep]
+        if (
+            not self._is_home(query)
+            and query.current_item is not None
+            and (len(items) == 0 or items[-1] != query.current_item)
+        ):
+            items = np.append(items, query.current_item)
+            actions = np.append(actions, 0)
+        rows = self.rows_of(items)
+        items, actions, rows = items[rows > 0], actions[rows > 0], rows[rows > 0]
+        if len(rows):
+            starts, actions = _collapse(np.zeros(len(rows), np.int64), rows, actions, c.dedupe_consecutive)
+            rows = rows[starts]
+        max_len = c.home_max_len if self._is_home(query) else c.vip_max_len
+        return rows[-max_len:], actions[-max_len:]
+
+    @torch.no_grad()
+    def _batch_vectors(self, queries: list[Query]) -> list[np.ndarray | None]:
+        """Per query: (n_vectors, d) l2-normalised user vectors, or None when no history item is known.
+
+        Queries of one kind (home / view-item) run through the user tower together, left-padded.
+        """
+        if self.net is None:
+            raise RuntimeError("PWPRec is not trained")
+        self.net.eval()
+        out: list[np.ndarray | None] = [None] * len(queries)
+        histories = [self._query_history(q) for q in queries]
+        for surface in ("home", "vip"):
+            index = [
+                i for i, q in enumerate(queries) if len(histories[i][0]) and self._is_home(q) == (surface == "home")
+            ]
+            for begin in range(0, len(index), 1024):
+                chunk = index[begin : begin + 1024]
+                length = max(len(histories[i][0]) for i in chunk)
+                rows = np.zeros((len(chunk), length), dtype=np.int64)  # left-padded
+                actions = np.zeros((len(chunk), length), dtype=np.int64)
+                for j, i in enumerate(chunk):
+                    r, a = histories[i]
+                    rows[j, length - len(r) :], actions[j, length - len(r) :] = r, a + 1
+                user = self._user_from_table(rows, actions, None, surface)  # (B, d) or (B, K, d)
+                user = F.normalize(user.reshape(len(chunk), -1, user.shape[-1]), dim=-1).float().cpu().numpy()
+                for j, i in enumerate(chunk):
+                    out[i] = user[j]  # (1 or K, d)
+        return out
+
+    def _candidate_table(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        rows = self.rows_of(np.asarray(candidates, dtype=np.int64))
+        table = self.item_table[rows]  # (C, d); unknown ids use row 0, the vector of an item without features
+        return rows, table / np.maximum(np.linalg.norm(table, axis=1, keepdims=True), 1e-12)
+
+    def score(self, query: Query, candidates: np.ndarray) -> np.ndarray:
+        return self.score_batch([query], candidates)[0]
+
+    def score_batch(self, queries: list[Query], candidates: np.ndarray) -> np.ndarray:
+        """(len(queries), len(candidates)) scores; `recommender.evaluation` uses this when present."""
+        rows, table = self._candidate_table(candidates)
+        popularity = np.log1p(self.item_counts[rows]).astype(np.float32)  # for queries without usable history
+        scores = np.empty((len(queries), len(rows)), dtype=np.float32)
+        for i, user in enumerate(self._batch_vectors(queries)):
+            # Home: the best of the K interests; other surfaces have one vector.
+            scores[i] = popularity if user is None else (table @ user.T).max(axis=1)
+        return scores
+
+    def user_vectors(self, query: Query) -> np.ndarray | None:
+        return self._batch_vectors([query])[0]
+
+    @torch.no_grad()
+    def item_vectors(self, items: ItemTable) -> np.ndarray | None:
+        """l2-normalised (len(items), d) vectors from content (+ id when trained with ids); new listings included."""
+        if self.net is None or self.encoder is None:
+            raise RuntimeError("PWPRec is not trained")
+        self.net.eval()
+        features_t = features_to_tensors(self.encoder.encode(items), self.device)
+        vectors = self._compute_item_table(features_t)
+        return F.normalize(vectors, dim=-1).float().cpu().numpy()
+
+    @torch.no_grad()
+    def index_items(self, items: ItemTable) -> None:
+        """Add or refresh item vectors from `items` (e.g. listings posted after training) so `score` sees them."""
+        if self.net is None or self.encoder is None:
+            raise RuntimeError("PWPRec is not trained")
+        self.net.eval()
+        vectors = (
+            self._compute_item_table(features_to_tensors(self.encoder.encode(items), self.device)).float().cpu().numpy()
+        )
+        ids = np.union1d(self.item_ids, np.asarray(items.item_id, dtype=np.int64))
+        table = np.zeros((len(ids) + 1, self.item_table.shape[1]), dtype=np.float32)
+        counts = np.zeros(len(ids) + 1, dtype=np.float32)
+        old_rows = np.searchsorted(ids, self.item_ids) + 1
+        table[0] = self.item_table[0]
+        table[old_rows] = self.item_table[1:]
+        counts[old_rows] = self.item_counts[1:]
+        table[np.searchsorted(ids, items.item_id) + 1] = vectors
+        self.item_ids, self.item_table, self.item_counts = ids, table, counts
+        self._item_table_t = None
+
+    # -- persistence ----------------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        if self.net is None or self.encoder is None:
+            raise RuntimeError("PWPRec is not trained")
+        return {
+            "net": {k: v.detach().cpu() for k, v in self.net.state_dict().items()},
+            "encoder": self.encoder.state(),
+            "use_item_id": self.use_item_id,
+            "item_ids": self.item_ids,
+            "item_table": self.item_table,
+            "item_counts": self.item_counts,
+            "home_trained": self.home_trained,
+        }
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self.encoder = ItemFeatureEncoder.from_state(state["encoder"])
+        self.use_item_id = bool(state["use_item_id"])
+        self.net = PWPRecNet(self.config, self.encoder.sizes(), self.use_item_id)
+        self.net.load_state_dict(state["net"])
+        self.net.to(self.device).eval()
+        self.item_ids = np.asarray(state["item_ids"], dtype=np.int64)
+        self.item_table = np.asarray(state["item_table"], dtype=np.float32)
+        self.item_counts = np.asarray(state["item_counts"], dtype=np.float32)
+        self.home_trained = bool(state.get("home_trained", True))
+        self._item_table_t = None
+
+
+def _batches(index: np.ndarray, size: int) -> list[np.ndarray]:
+    return [index[i : i + size] for i in range(0, len(index), size)]
+
+
+# Ablations of Table 3, sharing the code above.
+register("pwprec_gru", defaults={"user_tower": "gru"})(PWPRec)
+register("pwprec_sasrec", defaults={"user_tower": "sasrec", "position": "absolute"})(PWPRec)

@@ -1,0 +1,311 @@
+"""IU-Boosted Network (IU4Rec 4.2) and its DNN / DIN bases: batches, exact padding, training, checkpoints."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+import recommender.nets.iu_boosted  # noqa: F401  (registers iu_boosted, din, dnn)
+from recommender.base import Query, create_recommender, load_recommender
+from recommender.ctr_eval import evaluate_ctr, format_ctr_table
+from recommender.data import ACTION_CODE, Dataset, EventLog, ItemTable
+from recommender.nets.iu_boosted import (
+    CTRBatch,
+    CTRFeaturizer,
+    IUBoostedConfig,
+    IUBoostedNet,
+    build_ctr_samples,
+)
+
+DAY = 86400.0
+TINY = {
+    "embed_dim": 4,
+    "attention_dim": 8,
+    "heads": 2,
+    "mlp": (16, 8),
+    "batch_size": 128,
+    "epochs": 4,
+    "patience": 10,
+    "min_count": 1,
+    "item_min_count": 1,
+    "lr": 1e-2,
+}
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny tensors: one CPU thread is faster than several (and does not fight other test processes)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def split_market() -> tuple[Dataset, Dataset]:
+    return _split(_market(), 5 * DAY)
+
+
+@pytest.fixture(scope="module")
+def fitted(split_market) -> dict[str, tuple]:
+    """Each registered variant trained once on the tiny market: name -> (model, training log)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    train, valid = split_market
+    out = {}
+    for name in ("dnn", "din", "iu_boosted"):
+        model = create_recommender(name, TINY)
+        out[name] = (model, model.fit(train, valid))
+    torch.set_num_threads(threads)
+    return out
+
+
+def _market(seed: int = 0, n_users: int = 24, n_items: int = 80, n_units: int = 6, days: float = 6.0) -> Dataset:
+    """Users who click the items of their favourite interest unit; a third of the items belong to no unit."""
+    rng = np.random.default_rng(seed)
+    unit = np.where(rng.random(n_items) < 0.67, rng.integers(1, n_units + 1, n_items), 0)
+    items = ItemTable(
+        item_id=np.arange(100, 100 + n_items, dtype=np.int64),
+        category=np.stack([np.ones(n_items), np.ones(n_items), 10 + unit % 3], axis=1).astype(np.int64),
+        brand=(20 + unit % 2).astype(np.int64),
+        product=(30 + unit).astype(np.int64),
+        condition=rng.integers(1, 7, n_items).astype(np.int64),
+        price=rng.uniform(5, 100, n_items).astype(np.float32),
+        created_at=np.zeros(n_items),
+        interest_unit=np.where(unit > 0, 500 + unit, 0).astype(np.int64),
+    )
+    favourite = rng.integers(1, n_units + 1, n_users)
+    rows: list[tuple[int, int, int, float, int, bool]] = []  # user, item, action, timestamp, request, clicked
+    for request in range(n_users * 12):
+        user = int(rng.integers(n_users))
+        t = float(rng.uniform(0, days * DAY))
+        for item_row in rng.choice(n_items, 5, replace=False):
+            click = rng.random() < (0.8 if unit[item_row] == favourite[user] else 0.03)
+            rows.append((user, 100 + int(item_row), ACTION_CODE["impression"], t, request, bool(click)))
+            if click:
+                rows.append((user, 100 + int(item_row), ACTION_CODE["item_view"], t + 5.0, request, False))
+    rows.sort(key=lambda r: r[3])
+    columns = list(zip(*rows, strict=True))
+    n = len(rows)
+    events = EventLog(
+        user=np.asarray(columns[0], np.int64),
+        session=np.asarray(columns[4], np.int64),
+        item=np.asarray(columns[1], np.int64),
+        action=np.asarray(columns[2], np.int8),
+        timestamp=np.asarray(columns[3], np.float64),
+        request=np.asarray(columns[4], np.int64),
+        clicked=np.asarray(columns[5], bool),
+        surface=np.ones(n, np.int8),
+        position=np.full(n, -1, np.int16),
+    )
+    unit_features = {500 + u: rng.uniform(0, 1000, 8).astype(np.float32) for u in range(1, n_units + 1)}
+    return Dataset(events, items, "tiny", unit_features)
+
+
+def _split(dataset: Dataset, at: float) -> tuple[Dataset, Dataset]:
+    events = dataset.events
+    before, after = events.timestamp < at, events.timestamp >= at
+    return (
+        dataclasses.replace(dataset, events=events.select(before)),
+        dataclasses.replace(dataset, events=events.select(after)),
+    )
+
+
+def _samples(dataset: Dataset, **kwargs):
+    return build_ctr_samples(dataset, CTRFeaturizer.fit(dataset, min_count=1), **kwargs)
+
+
+def _net(config: dict, samples) -> IUBoostedNet:
+    torch.manual_seed(0)
+    featurizer_sizes = {"item": 200, "product": 50, "c2": 20, "brand": 30, "condition": 8, "unit": 12}
+    net = IUBoostedNet(IUBoostedConfig(**{**TINY, **config}), featurizer_sizes, samples.unit_table.shape[1])
+    return net.eval()
+
+
+def _pad(batch: CTRBatch, extra_positions: int = 3, extra_units: int = 2, extra_items: int = 1) -> CTRBatch:
+    """The same batch with padded (mask False) positions appended, filled with arbitrary valid indices."""
+    g = torch.Generator().manual_seed(1)
+    b, length = batch.hist_item.shape
+    _, u, k = batch.unit_item_pos.shape
+
+    def grow(x: torch.Tensor, dim: int, extra: int, high: int | None) -> torch.Tensor:
+        shape = list(x.shape)
+        shape[dim] = extra
+        if x.dtype == torch.bool:
+            fill = torch.zeros(shape, dtype=torch.bool)
+        elif x.dtype.is_floating_point:
+            fill = torch.randn(shape, generator=g) * 5
+        else:
+            fill = torch.randint(0, high or 2, shape, generator=g)
+        return torch.cat([x, fill], dim=dim)
+
+    fields = {f.name: getattr(batch, f.name) for f in dataclasses.fields(batch)}
+    for name in ("hist_item", "hist_product", "hist_c2", "hist_brand", "hist_condition", "hist_price", "hist_unit"):
+        fields[name] = grow(fields[name], 1, extra_positions, 8)
+    fields["hist_mask"] = grow(fields["hist_mask"], 1, extra_positions, None)
+    new_length = length + extra_positions
+    for name in (
+        "unit_seq_unit",
+        "unit_seq_features",
+        "unit_seq_count",
+        "unit_seq_mask",
+        "unit_item_pos",
+        "unit_item_mask",
+    ):
+        fields[name] = grow(fields[name], 1, extra_units, 8 if name == "unit_seq_unit" else new_length)
+    for name in ("unit_item_pos", "unit_item_mask"):
+        fields[name] = grow(fields[name], 2, extra_items, new_length)
+    return CTRBatch(**fields)
+
+
+def test_history_is_the_users_clicks_strictly_before_within_the_window():
+    # given
+    dataset = _market()
+    samples = _samples(dataset, max_history=4, window_days=2.0)
+    events = dataset.events
+    is_click = events.action == ACTION_CODE["item_view"]
+    batch = samples.batch(np.arange(len(samples)))
+    featurizer = CTRFeaturizer.fit(dataset, min_count=1)
+    # then: every impression's history equals a brute-force scan of the log
+    for row in range(0, len(samples), 7):
+        user, t = samples.user[row], samples.timestamp[row]
+        mine = is_click & (events.user == user) & (events.timestamp < t) & (events.timestamp >= t - 2 * DAY)
+        expected = featurizer.vocabularies["item"].lookup(events.item[mine][-4:])
+        got = batch.hist_item[row][batch.hist_mask[row]].numpy()
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_batch_shapes_and_hierarchical_sequence():
+    dataset = _market()
+    samples = _samples(dataset, max_units=3, max_unit_items=2)
+    rows = np.arange(min(50, len(samples)))
+    batch = samples.batch(rows)
+    b, length = batch.hist_item.shape
+    _, u, k = batch.unit_item_pos.shape
+    assert b == len(rows) and u <= 3 and k <= 2
+    assert batch.target_unit_features.shape == (b, samples.unit_table.shape[1])
+    assert batch.unit_seq_features.shape == (b, u, samples.unit_table.shape[1])
+    assert batch.cross_features.shape == (b, 2)
+    # each slot's clicks are real clicks in that slot's unit
+    for row in range(b):
+        for slot in range(u):
+            if not batch.unit_seq_mask[row, slot]:
+                assert not batch.unit_item_mask[row, slot].any()
+                continue
+            positions = batch.unit_item_pos[row, slot][batch.unit_item_mask[row, slot]]
+            assert len(positions) >= 1
+            assert batch.hist_mask[row, positions].all()
+            assert (batch.hist_unit[row, positions] == batch.unit_seq_unit[row, slot]).all()
+    for name in ("dnn", "din", "iu_boosted"):
+        config = {"dnn": {"use_units": False, "use_attention": False}, "din": {"use_units": False}, "iu_boosted": {}}
+        assert _net(config[name], samples)(batch).shape == (b,)
+
+
+@pytest.mark.parametrize("config", [{"use_units": False, "use_attention": False}, {"use_units": False}, {}])
+def test_padded_positions_change_nothing(config):
+    # given
+    dataset = _market()
+    samples = _samples(dataset)
+    batch = samples.batch(np.arange(len(samples) - 40, len(samples)))
+    net = _net(config, samples)
+    # when
+    with torch.no_grad():
+        plain, padded = net(batch), net(_pad(batch))
+    # then
+    torch.testing.assert_close(padded, plain, rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("config", [{"use_units": False, "use_attention": False}, {"use_units": False}, {}])
+def test_all_padding_history_is_finite(config):
+    dataset = _market()
+    samples = _samples(dataset)
+    batch = samples.batch(np.arange(10))
+    fields = {f.name: getattr(batch, f.name) for f in dataclasses.fields(batch)}
+    for name in ("hist_mask", "unit_seq_mask", "unit_item_mask"):
+        fields[name] = torch.zeros_like(fields[name])
+    empty = CTRBatch(**fields)
+    net = _net(config, samples)
+    with torch.no_grad():
+        out = net(empty)
+        padded_out = net(_pad(empty))
+    assert torch.isfinite(out).all()
+    torch.testing.assert_close(padded_out, out, rtol=0, atol=1e-5)
+    # and the first impressions of the log really have no history
+    assert samples.hist_end[0] == samples.hist_start[0]
+
+
+@pytest.mark.parametrize("name", ["dnn", "din", "iu_boosted"])
+def test_tiny_training_lowers_the_loss(name, fitted, split_market):
+    # given a model trained for 4 epochs on the tiny market (the `fitted` fixture)
+    model, log = fitted[name]
+    train, valid = split_market
+    # then
+    losses = [epoch["loss"] for epoch in log["epochs"]]
+    assert len(losses) == TINY["epochs"]
+    assert losses[-1] < losses[0]
+    assert log["best_valid_auc"] > 0.6  # users click their favourite unit: every variant learns some of it
+    samples, probabilities = model.predict_impressions(valid, history=train.events)
+    assert ((probabilities > 0) & (probabilities < 1)).all()
+    assert len(probabilities) == len(samples)
+
+
+def test_save_and_load_give_identical_outputs(tmp_path, fitted, split_market):
+    # given
+    train, valid = split_market
+    model, _ = fitted["iu_boosted"]
+    query = Query(
+        user_id=1,
+        history=[101, 102, 105, 107],
+        history_actions=[ACTION_CODE["item_view"]] * 3 + [ACTION_CODE["item_like"]],
+        history_timestamps=[1.0, 2.0, 3.0, 4.0],
+        timestamp=10.0,
+    )
+    candidates = np.arange(100, 180)
+    # when
+    loaded = load_recommender(model.save(tmp_path / "iu.pt"))
+    # then
+    assert loaded.name == "iu_boosted" and loaded.config == model.config
+    np.testing.assert_array_equal(loaded.score(query, candidates), model.score(query, candidates))
+    _, before = model.predict_impressions(valid, history=train.events)
+    _, after = loaded.predict_impressions(valid, history=train.events)
+    np.testing.assert_array_equal(after, before)
+
+
+def test_set_catalog_scores_a_new_listing_through_its_interest_unit(fitted, split_market):
+    train, _ = split_market
+    model = copy.deepcopy(fitted["iu_boosted"][0])
+    query = Query(user_id=1, history=[101, 102], history_actions=[ACTION_CODE["item_view"]] * 2)
+    unknown = model.score(query, np.array([9999]))
+    items = train.items
+    new_listing = ItemTable(
+        item_id=np.array([9999]),
+        category=items.category[:1],
+        brand=items.brand[:1],
+        product=items.product[:1],
+        condition=items.condition[:1],
+        price=items.price[:1],
+        created_at=np.array([7 * DAY]),
+        interest_unit=np.array([501]),
+    )
+    model.set_catalog(new_listing)
+    known = model.score(query, np.array([9999, 100]))
+    assert known.shape == (2,) and np.isfinite(known).all()
+    assert known[0] != unknown[0]
+
+
+def test_evaluate_ctr_reports_table_2(fitted, split_market):
+    train, test = split_market
+    models = {name: fitted[name][0] for name in ("din", "iu_boosted")}
+    result = evaluate_ctr(models, test, history=train.events, new_items_after=-1.0)
+    assert result["base"] == "din"
+    assert set(result["impressions"]) == {"overall", "interest_unit", "normal", "new_items", "old_items"}
+    n = result["impressions"]
+    assert n["interest_unit"] + n["normal"] == n["overall"] == n["new_items"]
+    assert n["old_items"] == 0
+    assert result["models"]["din"]["overall"]["auc_ri"] == pytest.approx(0.0)
+    assert 0.0 <= result["models"]["iu_boosted"]["overall"]["auc"] <= 1.0
+    assert "iu_boosted" in format_ctr_table(result)

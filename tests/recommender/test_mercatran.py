@@ -1,0 +1,262 @@
+"""Mercatran (MerRec 4.2.6): causal decoder, shapes, training, checkpoint round trip, new listings, V1."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+import torch
+
+import recommender.nets.mercatran  # noqa: F401  (registers mercatran / mercatran_v1)
+from recommender.base import Query, create_recommender, load_recommender
+from recommender.data import ACTION_CODE, Dataset, EventLog, ItemTable
+from recommender.mercatran_eval import evaluate_multistep
+from recommender.nets.mercatran import (
+    ItemTokenizer,
+    Mercatran,
+    MercatranConfig,
+    MercatranNet,
+    interaction_log,
+    symmetric_contrastive_loss,
+    window_bounds,
+)
+
+TOPICS = [
+    # (brand id, (c0, c1, c2), title words)
+    (11, (1, 10, 100), ["nike", "air", "zoom", "running", "shoes", "sneakers", "trainers"]),
+    (12, (2, 20, 200), ["leica", "vintage", "camera", "lens", "film", "rangefinder", "35mm"]),
+    (13, (3, 30, 300), ["lego", "star", "wars", "set", "minifigure", "bricks", "sealed"]),
+    (14, (4, 40, 400), ["coach", "leather", "handbag", "purse", "tote", "shoulder", "bag"]),
+    (15, (5, 50, 500), ["pokemon", "card", "holo", "charizard", "booster", "pack", "rare"]),
+    (16, (6, 60, 600), ["apple", "iphone", "case", "charger", "cable", "screen", "protector"]),
+]
+COMMON = ["new", "used", "red", "blue", "black", "small", "large", "lot", "bundle", "mint"]
+TINY = dict(
+    d=16, d_ff=32, n_heads=2, n_blocks=1, dropout=0.0, vocab_size=400, max_attribute_tokens=32,
+    max_title_tokens=8, min_sequence_length=5, window_stride=2, batch_size=48, epochs=12,
+    learning_rate=5e-3, warmup_steps=5, temperature=0.1, seed=0,
+)  # fmt: skip
+
+
+def make_items(per_topic: int = 20, seed: int = 0, first_id: int = 1) -> tuple[ItemTable, np.ndarray]:
+    """Listings of every topic; returns the table and each row's topic."""
+    rng = np.random.default_rng(seed)
+    titles, brands, categories, topics = [], [], [], []
+    for t, (brand, category, words) in enumerate(TOPICS):
+        for _ in range(per_topic):
+            title = list(rng.choice(words, size=3, replace=False)) + list(rng.choice(COMMON, size=2, replace=False))
+            titles.append(" ".join(title))
+            brands.append(brand)
+            categories.append(category)
+            topics.append(t)
+    m = len(titles)
+    items = ItemTable(
+        item_id=np.arange(first_id, first_id + m, dtype=np.int64),
+        category=np.array(categories, dtype=np.int64),
+        brand=np.array(brands, dtype=np.int64),
+        product=np.zeros(m, dtype=np.int64),
+        condition=np.ones(m, dtype=np.int64),
+        price=np.full(m, 10.0, dtype=np.float32),
+        created_at=np.zeros(m, dtype=np.float64),
+        titles=titles,
+    )
+    return items, np.array(topics)
+
+
+def make_dataset(n_users: int = 72, length: int = 12, seed: int = 0) -> tuple[Dataset, np.ndarray]:
+    """Users who stay within one topic; a few events are likes or repeated views (de-duplicated)."""
+    rng = np.random.default_rng(seed)
+    items, topic_of = make_items(seed=seed)
+    user, item, action, ts = [], [], [], []
+    clock = 1_000_000.0
+    for u in range(n_users):
+        pool = items.item_id[topic_of == u % len(TOPICS)]
+        for _ in range(length):
+            clock += 60.0
+            chosen = int(rng.choice(pool))
+            user.append(u + 1)
+            item.append(chosen)
+            action.append(ACTION_CODE["item_like"] if rng.random() < 0.1 else ACTION_CODE["item_view"])
+            ts.append(clock)
+            if rng.random() < 0.2:  # a repeat that de-duplication removes
+                clock += 1.0
+                user.append(u + 1), item.append(chosen), action.append(action[-1]), ts.append(clock)
+    n = len(user)
+    events = EventLog(
+        user=np.array(user, dtype=np.int64),
+        session=np.array(user, dtype=np.int64),
+        item=np.array(item, dtype=np.int64),
+        action=np.array(action, dtype=np.int8),
+        timestamp=np.array(ts, dtype=np.float64),
+    )
+    assert len(events) == n
+    return Dataset(events=events, items=items, name="synthetic"), topic_of
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _cpu_one_thread() -> Iterator[None]:
+    # Tiny tensors: one thread avoids OpenMP spin-waiting on a busy 2-core machine (10x faster here).
+    threads, device = torch.get_num_threads(), os.environ.get("RECOMMENDER_DEVICE")
+    torch.set_num_threads(1)
+    os.environ["RECOMMENDER_DEVICE"] = "cpu"
+    yield
+    torch.set_num_threads(threads)
+    if device is None:
+        os.environ.pop("RECOMMENDER_DEVICE", None)
+    else:
+        os.environ["RECOMMENDER_DEVICE"] = device
+
+
+@pytest.fixture(scope="module")
+def trained() -> tuple[Mercatran, Dataset, np.ndarray]:
+    dataset, topic_of = make_dataset()
+    model = create_recommender("mercatran", TINY)
+    model.fit(dataset)
+    return model, dataset, topic_of
+
+
+def test_decoder_is_causal() -> None:
+    # given a random network and a batch of encoder memories
+    config = MercatranConfig(**{k: v for k, v in TINY.items() if k in MercatranConfig.__dataclass_fields__})
+    net = MercatranNet(50, config).eval()
+    memory = torch.randn(3, 5, config.d)
+    pad = torch.zeros(3, 5, dtype=torch.bool)
+    previous = torch.nn.functional.normalize(torch.randn(3, 3, config.d), dim=-1)
+    changed = previous.clone()
+    changed[:, 1] = torch.nn.functional.normalize(torch.randn(3, config.d), dim=-1)
+    # when the second previous step changes
+    with torch.no_grad():
+        before, after = net.decode(memory, pad, previous), net.decode(memory, pad, changed)
+    # then outputs 0 and 1 (which only see bos and step 1) are unchanged, later ones move
+    assert before.shape == (3, 4, config.d)
+    assert torch.allclose(before[:, :2], after[:, :2], atol=1e-6)
+    assert not torch.allclose(before[:, 2:], after[:, 2:], atol=1e-4)
+
+
+def test_window_bounds_slide_from_the_end() -> None:
+    # sequences of length 10 and 4 (too short for 4 targets + 1 history) at offsets 0 and 10
+    sequence, first = window_bounds(np.array([10, 4]), np.array([0, 10, 14]), n_steps=4, stride=2)
+    assert sequence.tolist() == [0, 0, 0]
+    assert first.tolist() == [6, 4, 2]
+
+
+def test_tokenizer_adds_brand_and_category_tokens_and_round_trips() -> None:
+    items, _ = make_items(per_topic=5)
+    tokenizer = ItemTokenizer.train(items, vocab_size=400, max_attribute_tokens=32, max_title_tokens=8)
+    vocab = tokenizer.tokenizer.get_vocab(with_added_tokens=True)
+    assert "[brand:11]" in vocab and "[cat:100]" in vocab and len(tokenizer) <= 400
+    tokens = tokenizer.encode(items)
+    assert tokens.shape == (len(items), 10)
+    assert tokens[0, -2] == vocab["[brand:11]"] and tokens[0, -1] == vocab["[cat:100]"]
+    restored = ItemTokenizer.from_json(tokenizer.to_json(), 8, "title+brand+category")
+    np.testing.assert_array_equal(restored.encode(items), tokens)
+
+
+def test_loss_is_low_when_predictions_match_targets() -> None:
+    targets = torch.nn.functional.normalize(torch.randn(8, 4, 16), dim=-1)
+    ids = torch.arange(32).view(8, 4)
+    matched = symmetric_contrastive_loss(targets, targets, ids, 0.05)
+    shuffled = symmetric_contrastive_loss(targets[torch.randperm(8)], targets, ids, 0.05)
+    assert matched < 0.1 < shuffled
+
+
+def test_training_lowers_loss_and_shapes(trained: tuple[Mercatran, Dataset, np.ndarray]) -> None:
+    model, dataset, _ = trained
+    log = model.training_log
+    assert log["train_loss"][-1] < 0.7 * log["train_loss"][0]
+    query = Query(history=dataset.events.item[:6].tolist(), history_actions=dataset.events.action[:6].tolist())
+    users = model.user_vectors(query)
+    assert users.shape == (4, 16) and users.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(users, axis=1), 1.0, rtol=1e-5)
+    vectors = model.item_vectors(dataset.items)
+    assert vectors.shape == (len(dataset.items), 16)
+    candidates = dataset.items.item_id[:30]
+    assert model.score_steps(query, candidates).shape == (4, 30)
+    assert model.score(query, candidates).shape == (30,)
+
+
+def test_users_are_recommended_their_topic(trained: tuple[Mercatran, Dataset, np.ndarray]) -> None:
+    model, dataset, topic_of = trained
+    topic_by_id = dict(zip(dataset.items.item_id.tolist(), topic_of.tolist(), strict=True))
+    hits = []
+    for u in range(1, 13):
+        history = dataset.events.item[dataset.events.user == u][-10:]
+        top = model.recommend(Query(history=history.tolist()), dataset.items.item_id, k=10)
+        hits.append(np.mean([topic_by_id[i] == topic_by_id[int(history[-1])] for i in top]))
+    assert np.mean(hits) > 0.8
+
+
+def test_save_load_gives_identical_outputs(trained: tuple[Mercatran, Dataset, np.ndarray], tmp_path) -> None:
+    model, dataset, _ = trained
+    path = model.save(tmp_path / "mercatran.pt")
+    loaded = load_recommender(path)
+    assert isinstance(loaded, Mercatran) and loaded.name == "mercatran"
+    query = Query(history=dataset.events.item[-8:].tolist(), history_actions=dataset.events.action[-8:].tolist())
+    np.testing.assert_array_equal(loaded.user_vectors(query), model.user_vectors(query))
+    np.testing.assert_array_equal(loaded.item_vectors(dataset.items), model.item_vectors(dataset.items))
+    np.testing.assert_array_equal(loaded.score(query, dataset.items.item_id), model.score(query, dataset.items.item_id))
+
+
+def test_new_listing_is_embedded_and_retrieved(trained: tuple[Mercatran, Dataset, np.ndarray]) -> None:
+    # given a user whose history is camera lenses, and a camera lens listed after training
+    model, dataset, topic_of = trained
+    camera = dataset.items.item_id[topic_of == 1]
+    new = ItemTable(
+        item_id=np.array([10_001], dtype=np.int64),
+        category=np.array([[2, 20, 200]], dtype=np.int64),
+        brand=np.array([12], dtype=np.int64),
+        product=np.zeros(1, dtype=np.int64),
+        condition=np.ones(1, dtype=np.int64),
+        price=np.array([99.0], dtype=np.float32),
+        created_at=np.array([2e9]),
+        titles=["leica vintage camera lens film"],
+    )
+    # when the new listing is embedded from content and ranked against the other topics' listings
+    vector = model.item_vectors(new)
+    others = dataset.items.item_id[topic_of != 1]
+    pool = np.r_[others, 10_001]
+    pool_vectors = np.r_[model.item_vectors(_subset(dataset.items, topic_of != 1)), vector]
+    users = model.user_vectors(Query(history=camera[:8].tolist()))
+    best = pool[np.argmax((users @ pool_vectors.T).max(axis=0))]
+    # then it is the top item, and scoring by id works once the model is given its content
+    assert vector.shape == (1, 16) and best == 10_001
+    assert model.score(Query(history=camera[:8].tolist()), np.array([10_001]))[0] == -2.0  # unknown so far
+    model.add_items(new)
+    assert model.recommend(Query(history=camera[:8].tolist()), pool, k=1) == [10_001]
+
+
+def test_v1_trains_with_one_vector_and_evaluation_keys() -> None:
+    dataset, _ = make_dataset(n_users=48)
+    model = create_recommender("mercatran_v1", {**TINY, "epochs": 4})
+    assert model.name == "mercatran_v1" and model.config.use_decoder is False
+    log = model.fit(dataset)
+    assert log["train_loss"][-1] < log["train_loss"][0]
+    assert model.user_vectors(Query(history=dataset.events.item[:5].tolist())).shape == (1, 16)
+    # the Table 5 layout on the same events (smoke: keys and ranges)
+    metrics = evaluate_multistep(model, dataset, created_after=0.5)
+    for key in ("recall@20", "step4/recall@20", "step1/category/recall@20", "step2/brand/ndcg@5", "diversity@20"):
+        assert 0.0 <= metrics[key] <= max(1.0, metrics.get("diversity@20", 0.0))
+    assert metrics["step1/category/recall@20"] >= metrics["recall@20"]
+
+
+def _subset(items: ItemTable, mask: np.ndarray) -> ItemTable:
+    return ItemTable(
+        item_id=items.item_id[mask],
+        category=items.category[mask],
+        brand=items.brand[mask],
+        product=items.product[mask],
+        condition=items.condition[mask],
+        price=items.price[mask],
+        created_at=items.created_at[mask],
+        titles=[t for t, keep in zip(items.titles, mask, strict=True) if keep],
+    )
+
+
+def test_interaction_log_removes_consecutive_repeats() -> None:
+    dataset, _ = make_dataset(n_users=6)
+    deduped = interaction_log(dataset.events)
+    same = (deduped.user[1:] == deduped.user[:-1]) & (deduped.item[1:] == deduped.item[:-1])
+    same &= deduped.action[1:] == deduped.action[:-1]
+    assert len(deduped) < len(dataset.events) and not same.any()

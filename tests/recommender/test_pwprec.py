@@ -1,0 +1,248 @@
+import numpy as np
+import pytest
+import torch
+
+import recommender.nets.pwprec  # noqa: F401  (registers pwprec, pwprec_gru, pwprec_sasrec)
+from recommender.base import Query, create_recommender, load_recommender
+from recommender.data import ACTION_CODE, Dataset, EventLog, ItemTable
+from recommender.nets.content_tower import (
+    ContentTower,
+    ContentTowerConfig,
+    ItemFeatureEncoder,
+    Vocabulary,
+    features_to_tensors,
+)
+from recommender.nets.pwprec import LongShortFusion, MultiInterestFusion, PWPRecConfig, PWPRecNet
+
+TINY = {
+    "d": 16,
+    "n_heads": 2,
+    "n_layers": 1,
+    "n_interests": 3,
+    "interest_hidden": 32,
+    "categorical_dim": 4,
+    "item_blocks": 1,
+    "vip_max_len": 6,
+    "home_max_len": 10,
+    "batch_size": 32,
+    "home_batch_size": 32,
+    "max_epochs": 3,
+    "patience": 5,
+    "dropout": 0.0,
+    "lr": 5e-3,
+}
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    # Tiny models gain nothing from intra-op threads, and on a busy machine the threads spin against each other.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _items(n_items: int = 40, n_clusters: int = 4, text: bool = True) -> ItemTable:
+    rng = np.random.default_rng(0)
+    ids = np.arange(100, 100 + n_items, dtype=np.int64)
+    cluster = np.arange(n_items) % n_clusters
+    table = ItemTable.ids_only(ids)
+    table.category = np.stack([cluster + 1, cluster * 10 + 1, np.arange(n_items) + 1], axis=1).astype(np.int64)
+    table.brand = (cluster + 1).astype(np.int64)
+    table.condition = rng.integers(1, 6, n_items).astype(np.int64)
+    table.price = rng.uniform(1, 100, n_items).astype(np.float32)
+    if text:
+        vectors = rng.normal(size=(n_items, 384)).astype(np.float32) + 3 * np.eye(n_clusters, 384)[cluster]
+        table.text_vector = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    return table
+
+
+def _dataset(n_users: int = 30, text: bool = True) -> Dataset:
+    """Users browse one cluster per session, walking item -> item + 4 (same cluster); 3 sessions a user."""
+    rng = np.random.default_rng(1)
+    items = _items(text=text)
+    rows = []
+    session = 0
+    for user in range(n_users):
+        for s in range(3):
+            start = 1_700_000_000 + user * 60 + s * 86400.0
+            item = int(rng.integers(0, 40))
+            for step in range(int(rng.integers(3, 7))):
+                action = ACTION_CODE["item_like"] if step % 3 == 2 else ACTION_CODE["item_view"]
+                rows.append((user, session, 100 + item, action, start + step * 30.0))
+                item = (item + 4) % 40
+            session += 1
+    user, sess, item, action, ts = (np.array(c) for c in zip(*rows, strict=True))
+    events = EventLog(
+        user=user.astype(np.int64),
+        session=sess.astype(np.int64),
+        item=item.astype(np.int64),
+        action=action.astype(np.int8),
+        timestamp=ts.astype(np.float64),
+    ).sorted()
+    return Dataset(events=events, items=items, name="tiny")
+
+
+def _net(user_tower: str = "transformer") -> PWPRecNet:
+    torch.manual_seed(0)
+    config = PWPRecConfig(**{**TINY, "user_tower": user_tower})
+    sizes = {"c0": 5, "c1": 5, "c2": 41, "brand": 5, "product": 1, "condition": 6, "item": 41}
+    return PWPRecNet(config, sizes, use_item_id=True).eval()
+
+
+def _history(b: int = 3, length: int = 6, d: int = 16) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    torch.manual_seed(0)
+    vectors = torch.randn(b, length, d)
+    valid = torch.ones(b, length, dtype=torch.bool)
+    valid[1, :2] = False  # left padding
+    actions = torch.where(valid, torch.ones(b, length, dtype=torch.int64), 0)
+    return vectors, actions, valid
+
+
+def test_vocabulary_maps_unknown_and_missing_to_zero():
+    vocab = Vocabulary.fit(np.array([7, 3, 3, 0, 9]))
+    assert len(vocab) == 4
+    assert vocab.lookup(np.array([3, 7, 9, 0, 42])).tolist() == [1, 2, 3, 0, 0]
+    assert Vocabulary.from_state(vocab.state()).lookup(np.array([9])).tolist() == [3]
+
+
+def test_content_tower_shapes_and_new_listing():
+    torch.manual_seed(0)
+    items = _items()
+    encoder = ItemFeatureEncoder.fit(items)
+    tower = ContentTower(ContentTowerConfig(d=16, categorical_dim=4), encoder.sizes()).eval()
+    new = _items(n_items=5)
+    new.item_id = np.arange(9000, 9005)  # ids never seen
+    out = tower(features_to_tensors(encoder.encode(new)))
+    assert out.shape == (5, 16)
+    assert torch.isfinite(out).all()
+    assert not torch.allclose(out[0], out[1])  # content alone tells new listings apart
+
+
+def test_user_tower_shapes():
+    vectors, actions, valid = _history()
+    for tower in ("transformer", "gru", "sasrec"):
+        net = _net(tower)
+        encoded = net.encode(vectors, actions, valid)
+        assert encoded.shape == (3, 6, 16)
+        assert net.single_vector(encoded, valid).shape == (3, 16)
+        assert net.interest_vectors(encoded, valid).shape == (3, 3, 16)
+
+
+@pytest.mark.parametrize("tower", ["transformer", "gru", "sasrec"])
+def test_changing_a_later_event_leaves_earlier_positions_alone(tower):
+    # given
+    net = _net(tower)
+    vectors, actions, valid = _history()
+    changed = vectors.clone()
+    changed[:, 4] = torch.randn(3, 16)
+    # when
+    with torch.no_grad():
+        before, after = net.encode(vectors, actions, valid), net.encode(changed, actions, valid)
+    # then
+    assert torch.allclose(before[:, :4], after[:, :4], atol=1e-6)
+    assert not torch.allclose(before[:, 4:], after[:, 4:])
+
+
+def test_relative_positions_count_back_from_the_target():
+    net = _net()
+    valid = torch.tensor([[False, False, True, True], [True, True, True, True]])
+    assert net.positions(valid).tolist() == [[0, 0, 2, 1], [4, 3, 2, 1]]
+
+
+def test_long_short_fusion():
+    torch.manual_seed(0)
+    fusion = LongShortFusion(16)
+    encoded, _, valid = _history()
+    user, attention, gate = fusion(encoded, valid)
+    assert user.shape == (3, 16) and attention.shape == (3, 6) and gate.shape == (3, 16)
+    assert torch.allclose(attention.sum(-1), torch.ones(3))
+    assert (attention[1, :2] == 0).all()  # padding gets no weight
+    assert ((gate > 0) & (gate < 1)).all()
+    # eq. 6: the user vector lies between the long and the short vector, per dimension
+    long = torch.einsum("bl,bld->bd", attention, encoded)
+    assert torch.allclose(user, (1 - gate) * long + gate * encoded[:, -1], atol=1e-6)
+
+
+def test_multi_interest_fusion():
+    torch.manual_seed(0)
+    fusion = MultiInterestFusion(16, 32, 4)
+    encoded, _, valid = _history()
+    users, attention = fusion(encoded, valid)
+    assert users.shape == (3, 4, 16) and attention.shape == (3, 4, 6)
+    assert torch.allclose(attention.sum(-1), torch.ones(3, 4))
+    assert (attention[1, :, :2] == 0).all()
+    assert torch.allclose(users, attention @ encoded)
+
+
+def test_training_lowers_the_loss():
+    torch.manual_seed(0)
+    model = create_recommender("pwprec", {**TINY, "max_epochs": 4, "valid_fraction": 0.0})
+    log = model.fit(_dataset())
+    losses = [e["vip_loss"] for e in log["epochs"]]
+    home = [e["home_loss"] for e in log["epochs"]]
+    assert len(losses) == 4
+    assert losses[-1] < losses[0]
+    assert home[-1] < home[0]
+
+
+def test_user_vectors_per_surface():
+    torch.manual_seed(0)
+    model = create_recommender("pwprec", {**TINY, "max_epochs": 1})
+    data = _dataset()
+    model.fit(data)
+    history = [100, 104, 108]
+    home = model.user_vectors(Query(history=history, history_actions=[0, 0, 1], surface="home"))
+    vip = model.user_vectors(Query(history=history, surface="vip", current_item=112))
+    assert home.shape == (3, 16) and vip.shape == (1, 16)
+    assert home.dtype == np.float32
+    assert np.allclose(np.linalg.norm(home, axis=1), 1, atol=1e-5)
+    items = model.item_vectors(data.items)
+    assert items.shape == (40, 16)
+    # score() ranks as the vectors do: max over the interests on home, the single vector elsewhere
+    candidates = data.items.item_id
+    assert np.allclose(
+        model.score(Query(history=history, history_actions=[0, 0, 1], surface="home"), candidates),
+        (items @ home.T).max(1),
+        atol=1e-5,
+    )
+    assert np.allclose(
+        model.score(Query(history=history, surface="vip", current_item=112), candidates),
+        (items @ vip.T)[:, 0],
+        atol=1e-5,
+    )
+    queries = [Query(history=history, surface="home"), Query(history=[101], surface="vip"), Query(history=[])]
+    batch = model.score_batch(queries, candidates)
+    assert batch.shape == (3, 40)
+    for row, query in zip(batch, queries, strict=True):
+        assert np.allclose(row, model.score(query, candidates), atol=1e-5)
+    # no usable history: popularity, still one score per candidate
+    assert model.score(Query(history=[], surface="home"), candidates).shape == (40,)
+
+
+def test_save_load_gives_identical_scores(tmp_path):
+    torch.manual_seed(0)
+    model = create_recommender("pwprec", {**TINY, "max_epochs": 1})
+    data = _dataset()
+    model.fit(data)
+    path = model.save(tmp_path / "pwprec.pt")
+    loaded = load_recommender(path)
+    candidates = data.items.item_id
+    for surface in ("home", "vip"):
+        query = Query(history=[100, 104, 101], surface=surface)
+        assert np.array_equal(model.score(query, candidates), loaded.score(query, candidates))
+    assert np.array_equal(model.item_vectors(data.items), loaded.item_vectors(data.items))
+
+
+@pytest.mark.parametrize("name", ["pwprec", "pwprec_gru", "pwprec_sasrec"])
+def test_variants_train_and_learn_the_walk(name):
+    torch.manual_seed(0)
+    model = create_recommender(name, {**TINY, "max_epochs": 8, "valid_fraction": 0.0, "train_home": False})
+    log = model.fit(_dataset(text=False))  # id embeddings only
+    assert model.use_item_id
+    assert log["epochs"][-1]["vip_loss"] < log["epochs"][0]["vip_loss"]
+    # the walk is item -> item + 4: after 100, 104 the next item should rank near the top
+    ranked = model.recommend(Query(history=[100, 104], surface="vip"), np.arange(100, 140), k=10)
+    assert 108 in ranked
+    # without homepage samples the Multi-Interest head is untrained: home falls back to the single vector
+    assert model.user_vectors(Query(history=[100, 104], surface="home")).shape == (1, 16)

@@ -1,0 +1,83 @@
+"""A trained PWPRec served end to end: item vectors in pgvector, near-real-time user vectors, homepage rows."""
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from marketplace.models import Event, EventAction, Listing
+from marketplace.services.events import event_record
+from marketplace.services.listings import listing_buy
+from recommender.base import create_recommender
+from recommender.dataset_db import dataset_from_db
+from recommender.models import ModelVersion, UserVectors
+from recommender.services.training import model_version_activate
+from recommender.serving import served_models_forget, user_vectors_get
+from tests.factories import ListingFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TINY = {"d": 64, "n_layers": 1, "n_heads": 2, "max_epochs": 2, "n_interests": 2, "interest_hidden": 32,
+        "batch_size": 32, "home_batch_size": 32, "max_train_seconds": 30}
+
+
+@pytest.fixture
+def served_pwprec(tmp_path, settings):
+    """A tiny PWPRec trained on a few sessions of the test database, activated like `train` does."""
+    settings.RECOMMENDER_ARTIFACTS_DIR = tmp_path
+    rng = np.random.default_rng(0)
+    listings = [ListingFactory(title=f"Item {i}") for i in range(40)]
+    for listing in listings:
+        vector = rng.normal(size=384).astype(np.float32)
+        listing.text_embedding = vector / np.linalg.norm(vector)
+        listing.save(update_fields=["text_embedding"])
+    start = timezone.now() - timedelta(days=3)
+    users = [UserFactory() for _ in range(12)]
+    rows = []
+    for u, user in enumerate(users):
+        for step in range(8):
+            at = start + timedelta(minutes=u * 10 + step)
+            rows.append(Event(user=user, session_id=f"s{u}", listing=listings[(u * 3 + step) % 40],
+                              action=EventAction.ITEM_VIEW, page="vip", created_at=at))
+    Event.objects.bulk_create(rows)
+    model = create_recommender("pwprec", TINY)
+    model.fit(dataset_from_db())
+    checkpoint = model.save(tmp_path / "pwprec.pt")
+    version = ModelVersion.objects.create(name="pwprec", checkpoint=str(checkpoint), metrics={})
+    served_models_forget()
+    model_version_activate(version_id=version.pk)  # enqueues the item-vector backfill (eager in tests)
+    yield listings, users
+    served_models_forget()
+
+
+def test_activation_fills_item_vectors_and_events_refresh_user_vectors(served_pwprec, client):
+    listings, users = served_pwprec
+    assert Listing.objects.filter(pwprec_vector__isnull=False).count() == len(listings)
+    viewer = users[0]
+    # when the viewer clicks, the near-real-time task stores new vectors (Postgres, with a Redis copy)
+    event_record(user=viewer, session_id="live", listing_id=listings[30].pk, action=EventAction.ITEM_VIEW)
+    stored = UserVectors.objects.get(user=viewer, space="pwprec")
+    n_vectors, dim = np.asarray(stored.vectors).shape
+    assert 1 <= n_vectors <= TINY["n_interests"] and dim == 64
+    assert stored.events_seen == Event.objects.filter(user=viewer).latest("pk").pk
+    assert user_vectors_get(user_id=viewer.pk, space="pwprec").shape == (n_vectors, 64)
+    # and the homepage serves PWPRec rows, without sold or own listings
+    listing_buy(listing_id=listings[5].pk, buyer=users[1])
+    own = ListingFactory(seller=viewer)
+    client.force_login(viewer)
+    payload = client.get(reverse("api-home"), {"k": 10}).json()
+    pwprec_rows = [row for row in payload["rows"] if row["recommender"] == "pwprec"]
+    assert pwprec_rows and all(row["label"] for row in pwprec_rows)
+    shown = {item["id"] for row in payload["rows"] for item in row["items"]}
+    assert listings[5].pk not in shown and own.pk not in shown
+
+
+def test_new_listing_gets_a_vector_at_once(served_pwprec):
+    from marketplace.services.listings import listing_create
+    from tests.factories import category_path
+
+    listing = listing_create(seller=UserFactory(), title="Brand new lamp", price=10, category=category_path()[2])
+    listing.refresh_from_db()
+    assert listing.pwprec_vector is not None
