@@ -78,8 +78,11 @@ class Command(BaseCommand):
         commands = {
             "web": [python, "-m", "gunicorn", "marketplace.wsgi:application", "--bind", f"{host}:{port}",
                     "--workers", "2", "--threads", "4", "--access-logfile", "-"],
-            "worker": [python, "-m", "celery", "-A", "marketplace", "worker", "-Q", "default,gpu",
+            # Two workers: a long training run on the gpu queue must never delay near-real-time tasks.
+            "worker": [python, "-m", "celery", "-A", "marketplace", "worker", "-Q", "default", "-n", "default@%h",
                        "--concurrency", "1", "--loglevel", "INFO"],
+            "gpu-worker": [python, "-m", "celery", "-A", "marketplace", "worker", "-Q", "gpu", "-n", "gpu@%h",
+                           "--concurrency", "1", "--loglevel", "INFO"],
             "beat": [python, "-m", "celery", "-A", "marketplace", "beat", "--loglevel", "INFO",
                      "--schedule", str(settings.BASE_DIR / ".data" / "celerybeat-schedule")],
         }
