@@ -180,10 +180,13 @@ class Page(models.TextChoices):
 class Event(models.Model):
     """One user action (a MerRec row) or one impression. Written to Postgres first, always."""
 
+    # No single-column FK indexes: the composite indexes below start with user / listing and serve the same
+    # lookups, and every index costs time on the hottest insert path (impressions of every page).
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
-                             related_name="events")
+                             related_name="events", db_index=False)
     session_id = models.CharField(max_length=64, db_index=True)
-    listing = models.ForeignKey(Listing, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    listing = models.ForeignKey(Listing, null=True, blank=True, on_delete=models.CASCADE, related_name="events",
+                                db_index=False)
     action = models.CharField(max_length=24, choices=EventAction.choices)
     page = models.CharField(max_length=8, choices=Page.choices, default=Page.OTHER)
     # Impressions (and clicks) carry where the item was shown and by which recommender.
