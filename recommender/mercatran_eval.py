@@ -17,25 +17,11 @@ from typing import Any
 import numpy as np
 
 from recommender.base import Query
-from recommender.data import Dataset, EventLog, ItemTable
+from recommender.data import Dataset, EventLog
 from recommender.nets.mercatran import concat_logs, interaction_log, most_specific_category
 from recommender.sequences import user_sequences
 
 LEVELS = ("item", "category", "brand")
-
-
-def _subset(items: ItemTable, rows: np.ndarray) -> ItemTable:
-    titles = [items.titles[r] for r in rows] if len(items.titles) == len(items) else []
-    return ItemTable(
-        item_id=items.item_id[rows],
-        category=items.category[rows],
-        brand=items.brand[rows],
-        product=items.product[rows],
-        condition=items.condition[rows],
-        price=items.price[rows],
-        created_at=items.created_at[rows],
-        titles=titles,
-    )
 
 
 def merge_rows(lists: np.ndarray, k: int) -> list[int]:
@@ -120,7 +106,7 @@ def evaluate_multistep(
     pool_ids = np.unique(truth_ids) if pool is None else np.unique(np.asarray(pool, dtype=np.int64))
     pool_ids = np.array([p for p in pool_ids if int(p) in row_of], dtype=np.int64)
     pool_rows = np.array([row_of[int(p)] for p in pool_ids], dtype=np.int64)
-    pool_items = _subset(items, pool_rows)
+    pool_items = items.subset(pool_rows)
     pool_vectors = np.asarray(model.item_vectors(pool_items), dtype=np.float32)  # (P, d)
     pool_category = most_specific_category(pool_items)
     pool_brand = np.asarray(pool_items.brand, dtype=np.int64)

@@ -975,16 +975,7 @@ def _merge_items(old: ItemTable | None, new: ItemTable) -> ItemTable:
     ids = merged.item_id[::-1]
     _, last = np.unique(ids, return_index=True)  # unique sorts by id; index of each id's last row
     rows = len(ids) - 1 - last
-    return ItemTable(
-        item_id=merged.item_id[rows],
-        category=merged.category[rows],
-        brand=merged.brand[rows],
-        product=merged.product[rows],
-        condition=merged.condition[rows],
-        price=merged.price[rows],
-        created_at=merged.created_at[rows],
-        interest_unit=np.asarray(merged.interest_unit)[rows],
-    )
+    return merged.subset(rows)
 
 
 def _auc(labels: np.ndarray, scores: np.ndarray) -> float:
