@@ -246,3 +246,9 @@ def test_variants_train_and_learn_the_walk(name):
     assert 108 in ranked
     # without homepage samples the Multi-Interest head is untrained: home falls back to the single vector
     assert model.user_vectors(Query(history=[100, 104], surface="home")).shape == (1, 16)
+
+
+def test_time_budget_stops_training_early():
+    model = create_recommender("pwprec", {**TINY, "max_epochs": 50, "max_train_seconds": 1e-9})
+    log = model.fit(_dataset())
+    assert len(log["epochs"]) == 1
