@@ -155,10 +155,6 @@ def features_to_tensors(features: dict[str, np.ndarray], device: str | torch.dev
     return {name: torch.as_tensor(value, device=device) for name, value in features.items()}
 
 
-def concat_features(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    return {name: np.concatenate([p[name] for p in parts], axis=0) for name in parts[0]}
-
-
 @dataclass
 class ContentTowerConfig:
     d: int = 64  # output dimension (the shared user / item space)
