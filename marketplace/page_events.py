@@ -1,17 +1,24 @@
-"""Event logging for pages: one batched insert per page view, attributed to the browser's session."""
+"""Event logging for pages: one batched insert per page view, written after the response has gone out.
+
+A page's events are buffered on the request while the view runs; `PageEventsMiddleware` writes them once the
+server has sent the response body (WSGI servers call `response.close()` then), so logging adds nothing to what
+the visitor waits for. Without the middleware the batch is written at once, as before.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from django.http import HttpRequest
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponseBase
 
 from marketplace.errors import ApplicationError
 from marketplace.models import EventAction
 from marketplace.services.events import EventInput, events_record
 
 logger = logging.getLogger(__name__)
+PENDING_ATTRIBUTE = "_page_events_pending"
 
 
 def session_key(request: HttpRequest) -> str:
@@ -38,12 +45,47 @@ def api_session_key(request: HttpRequest) -> str:
 
 
 def page_events_record(request: HttpRequest, events: list[EventInput], *, session_id: str | None = None) -> None:
-    """Record a page's events in one insert. A logging problem never breaks the page."""
+    """Log a page's events: buffered until the response is sent when the middleware runs, else written now."""
     if not events:
         return
     user = request.user if request.user.is_authenticated else None
+    # The session key must exist before the response: its cookie goes out with it.
+    session = session_id if session_id is not None else session_key(request)
+    pending = getattr(request, PENDING_ATTRIBUTE, None)
+    if pending is None:
+        _write(user, session, events)
+    else:
+        pending.append((user, session, events))
+
+
+def _write(user, session: str, events: list[EventInput]) -> None:
+    """One insert, all or nothing. A logging problem never breaks the page."""
     try:
-        events_record(user=user, session_id=session_id if session_id is not None else session_key(request),
-                      events=events)
-    except ApplicationError:
-        logger.warning("page events rejected", exc_info=True)
+        events_record(user=user, session_id=session, events=events)
+    except (ApplicationError, DatabaseError):
+        logger.warning("page events not recorded", exc_info=True)
+
+
+def _writer(pending: list) -> Callable[[], None]:
+    def write() -> None:
+        for user, session, events in pending:
+            _write(user, session, events)
+
+    return write
+
+
+class PageEventsMiddleware:
+    """Writes the events a page buffered after its response body is sent (see the module docstring)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        pending: list = []
+        setattr(request, PENDING_ATTRIBUTE, pending)
+        response = self.get_response(request)
+        if pending:
+            # Django runs these closers from response.close(), the hook WSGI servers call after sending the body
+            # (the test client calls it too, so tests see the rows as soon as the request returns).
+            response._resource_closers.append(_writer(pending))
+        return response
