@@ -64,6 +64,28 @@ def _paths(page: str, rng: random.Random, listing_ids: list[int], unit_ids: list
     return f"/units/{rng.choice(unit_ids)}/"
 
 
+def in_request_cost(*, cookie: str, viewer_id: int, repeats: int = 500) -> dict:
+    """What logging leaves inside the request with the middleware on: building a home page's impressions and
+    buffering them (timed on the page's real rows, `repeats` times)."""
+    from django.contrib.sessions.middleware import SessionMiddleware
+
+    from marketplace.models import Page
+    from marketplace.page_events import PENDING_ATTRIBUTE, impressions_for_rows, page_events_record
+    from recommender.selectors import recommendations_for_home
+
+    slate = recommendations_for_home(viewer_id=viewer_id)
+    request = RequestFactory().get("/", HTTP_COOKIE=cookie)
+    SessionMiddleware(lambda r: None).process_request(request)
+    request.user = get_user_model().objects.get(pk=viewer_id)
+    timings = []
+    for _ in range(repeats):
+        setattr(request, PENDING_ATTRIBUTE, [])
+        started = time.perf_counter()
+        page_events_record(request, impressions_for_rows(slate.rows, page=Page.HOME, request_id=slate.request_id))
+        timings.append((time.perf_counter() - started) * 1000)
+    return {"events": sum(len(row.listings) for row in slate.rows), **latency_summary(timings)}
+
+
 def page_logging_bench(*, requests: int = 200, pages: Iterable[str] = PAGES, users: int = 30, seed: int = 0,
                        progress: Callable[[Iterable, int, str], Iterable] | None = None) -> dict:
     """p50 / p95 per page and mode, and the deferred insert's own cost; see the module docstring."""
@@ -76,7 +98,7 @@ def page_logging_bench(*, requests: int = 200, pages: Iterable[str] = PAGES, use
     if not (user_ids and listing_ids and unit_ids):
         raise ApplicationError(NO_DATA)
     cookies, session_keys = [], []
-    for user in get_user_model().objects.filter(pk__in=user_ids):
+    for user in get_user_model().objects.filter(pk__in=user_ids).order_by("pk"):
         client = Client()
         client.force_login(user)
         key = client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -108,5 +130,6 @@ def page_logging_bench(*, requests: int = 200, pages: Iterable[str] = PAGES, use
         "requests_per_page_and_mode": requests,
         "events_per_page": round(events_per_page, 1),
         "pages": results,
+        "in_request_logging_ms": in_request_cost(cookie=cookies[0], viewer_id=user_ids[0]),
         "machine": machine_info(),
     }

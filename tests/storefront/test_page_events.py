@@ -66,5 +66,5 @@ def test_bench_pages_reports_both_modes_and_cleans_up(capsys):
     before = Event.objects.count()
     call_command("bench_pages", "--requests", "3", "--pages", "home,item,unit")
     out = capsys.readouterr().out
-    assert "insert after it" in out and "home" in out and "unit" in out
+    assert "insert after it" in out and "home" in out and "unit" in out and "left inside the request" in out
     assert Event.objects.count() == before  # the run's events are deleted

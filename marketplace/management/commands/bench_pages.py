@@ -53,6 +53,9 @@ class Command(BaseCommand):
                                              "inline_response_ms")]
             self.stdout.write(f"{page:6} " + " ".join(
                 f"{c['p50']:>8.1f} / {c['p95']:<8.1f}".rjust(w) for c, w in zip(cells, (20, 17, 18), strict=True)))
+        cost = report["in_request_logging_ms"]
+        self.stdout.write(f"left inside the request with the middleware: building and buffering {cost['events']} "
+                          f"impressions, p50 {cost['p50']} ms, p95 {cost['p95']} ms")
         if options["out"]:
             path = Path(options["out"])
             path.parent.mkdir(parents=True, exist_ok=True)
