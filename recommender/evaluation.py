@@ -36,7 +36,8 @@ from recommender.sequences import DAY, home_samples, impression_groups, session_
 
 DEFAULT_KS: tuple[int, ...] = (1, 5, 10, 20)
 SCORE_CELLS_PER_BATCH = 2_000_000  # queries x candidates scored at once: bounds memory, keeps BLAS busy
-PROTOCOLS: tuple[str, ...] = ("next-item", "vip", "home", "ctr")
+# rerank: recommender.ranker_eval; multistep: recommender.mercatran_eval (MerRec Table 5)
+PROTOCOLS: tuple[str, ...] = ("next-item", "vip", "home", "ctr", "rerank", "multistep")
 CANDIDATE_MODES: tuple[str, ...] = ("active", "training")
 HOME_WINDOW_DAYS = 30.0  # PWPRec 4.3.2: the user's interactions in the 30 days before the target
 # EventLog surface codes -> Query.surface names (0 = unknown is asked as the homepage).
@@ -53,8 +54,8 @@ PRIMARY_METRICS: dict[str, tuple[str, str]] = {
     "pwprec": ("vip", "recall@20"),
     "pwprec_gru": ("vip", "recall@20"),
     "pwprec_sasrec": ("vip", "recall@20"),
-    "mercatran": ("home", "recall@20"),
-    "mercatran_v1": ("home", "recall@20"),
+    "mercatran": ("multistep", "recall@20"),
+    "mercatran_v1": ("multistep", "recall@20"),
     "dnn": ("ctr", "auc"),
     "din": ("ctr", "auc"),
     "iu_boosted": ("ctr", "auc"),
@@ -506,6 +507,14 @@ def evaluate_model(
                              progress=progress)
     if protocol == "ctr":
         return evaluate_ctr(model, train, test, max_groups=max_sessions, progress=progress)
+    if protocol == "rerank":  # the ranking stage's own protocol (MercadoLibre / Yandex), `max_sessions` VIP queries
+        from recommender.ranker_eval import evaluate_rerank
+
+        return evaluate_rerank(model, train, test, max_queries=max_sessions)
+    if protocol == "multistep":  # MerRec Table 5 (recommender.mercatran_eval): 4 steps, 3 granularities
+        from recommender.mercatran_eval import evaluate_table5
+
+        return evaluate_table5(model, train, test, ks=ks, max_sessions=max_sessions)
     raise ValueError(f"unknown protocol {protocol!r}; known: {', '.join(PROTOCOLS)}")
 
 
@@ -621,6 +630,10 @@ def write_report(out_dir: str | Path, result: dict[str, Any]) -> dict[str, Path]
     else:  # ctr: no ranked lists, a bar per model and AUC-family metric instead
         paths["plot"] = out / "auc.png"
         _plot_auc(models, paths["plot"], title=title)
+    if result["protocol"] == "multistep":  # report.md in Table 5's layout instead of one very wide table
+        from recommender.mercatran_eval import write_table5_report
+
+        paths.update(write_table5_report(out, result))
     return paths
 
 

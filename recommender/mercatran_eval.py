@@ -11,7 +11,9 @@ listings created after a given time, for each step's list and for the merged row
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -46,6 +48,55 @@ def _dcg_of_matches(matches: np.ndarray, k: int, n_relevant: np.ndarray) -> np.n
     ideal_count = np.minimum(n_relevant, k)
     idcg = np.cumsum(np.r_[0.0, discounts])[ideal_count]
     return np.where(idcg > 0, dcg / np.where(idcg > 0, idcg, 1.0), 0.0)
+
+
+def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """(B, k) column indices of the k best scores per row, best first (ties: the earlier column); when there
+    are fewer than k columns the last one is repeated."""
+    n = min(k, scores.shape[1])
+    part = np.argpartition(-scores, n - 1, axis=1)[:, :n]
+    order = np.lexsort((part, -np.take_along_axis(scores, part, axis=1)), axis=1)
+    top = np.take_along_axis(part, order, axis=1)
+    return np.concatenate([top, np.repeat(top[:, -1:], k - n, axis=1)], axis=1) if n < k else top
+
+
+def _user_vectors(model: Any, histories: list[np.ndarray], actions: list[np.ndarray]) -> np.ndarray:
+    """(B, S', d) float32: a batched `user_vectors_batch` when the model has one, else one query at a time."""
+    if hasattr(model, "user_vectors_batch"):
+        return np.asarray(model.user_vectors_batch(histories, actions), dtype=np.float32)
+    return np.stack([
+        np.asarray(model.user_vectors(Query(history=h.tolist(), history_actions=a.tolist())), dtype=np.float32)
+        for h, a in zip(histories, actions, strict=True)
+    ])  # fmt: skip
+
+
+def _top_by_vectors(
+    users: np.ndarray, pool_vectors: np.ndarray, n_steps: int, k: int, pool_ids: np.ndarray,
+    histories: list[np.ndarray] | None,
+) -> np.ndarray:
+    """(B, n_steps, k) pool indices: step s searches with the user's vector s (the last one when fewer)."""
+    top = np.zeros((len(users), n_steps, k), dtype=np.int64)
+    for start in range(0, len(users), 1024):
+        chunk = slice(start, start + 1024)
+        for s in range(n_steps):
+            scores = users[chunk, min(s, users.shape[1] - 1)] @ pool_vectors.T  # (b, P)
+            if histories is not None:
+                for j, h in enumerate(histories[chunk]):
+                    scores[j, np.isin(pool_ids, h)] = -np.inf
+            top[chunk, s] = _top_k(scores, k)
+    return top
+
+
+def _scores(model: Any, histories: list[np.ndarray], actions: list[np.ndarray], pool_ids: np.ndarray) -> np.ndarray:
+    """(B, P) float64 `score` of every pool item for every history (`score_batch` when the model has one)."""
+    queries = [Query(history=h.tolist(), history_actions=a.tolist(), surface="home")
+               for h, a in zip(histories, actions, strict=True)]
+    if hasattr(model, "score_batch"):
+        return np.concatenate([
+            np.asarray(model.score_batch(queries[i : i + 256], pool_ids), dtype=np.float64)
+            for i in range(0, len(queries), 256)
+        ]) if queries else np.zeros((0, len(pool_ids)))  # fmt: skip
+    return np.stack([np.asarray(model.score(q, pool_ids), dtype=np.float64) for q in queries])
 
 
 def evaluate_multistep(
@@ -107,37 +158,25 @@ def evaluate_multistep(
     pool_ids = np.array([p for p in pool_ids if int(p) in row_of], dtype=np.int64)
     pool_rows = np.array([row_of[int(p)] for p in pool_ids], dtype=np.int64)
     pool_items = items.subset(pool_rows)
-    pool_vectors = np.asarray(model.item_vectors(pool_items), dtype=np.float32)  # (P, d)
     pool_category = most_specific_category(pool_items)
     pool_brand = np.asarray(pool_items.brand, dtype=np.int64)
     truth_rows = np.vectorize(row_of.__getitem__, otypes=[np.int64])(truth_ids)
     truth_category = most_specific_category(items)[truth_rows]  # (B, S)
     truth_brand = np.asarray(items.brand, dtype=np.int64)[truth_rows]  # (B, S)
 
-    if hasattr(model, "user_vectors_batch"):
-        users = np.asarray(model.user_vectors_batch(histories, actions), dtype=np.float32)  # (B, S', d)
-    else:
-        users = np.stack(
-            [
-                model.user_vectors(Query(history=h.tolist(), history_actions=a.tolist()))
-                for h, a in zip(histories, actions, strict=True)
-            ]
-        )
     k_max = max(ks)
-    top = np.zeros((len(index), n_steps, k_max), dtype=np.int64)  # pool indices, best first
-    for start in range(0, len(index), 1024):
-        chunk = slice(start, start + 1024)
-        for s in range(n_steps):
-            scores = users[chunk, min(s, users.shape[1] - 1)] @ pool_vectors.T  # (b, P)
-            if exclude_history:
-                for j, h in enumerate(histories[chunk]):
-                    scores[j, np.isin(pool_ids, h)] = -np.inf
-            k = min(k_max, scores.shape[1])
-            part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-            order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
-            top[chunk, s, :k] = np.take_along_axis(part, order, axis=1)
-            if k < k_max:
-                top[chunk, s, k:] = top[chunk, s, k - 1 : k]
+    item_vectors = getattr(model, "item_vectors", None)
+    pool_vectors = None if item_vectors is None else item_vectors(pool_items)
+    if pool_vectors is not None:
+        users = _user_vectors(model, histories, actions)  # (B, S', d)
+        top = _top_by_vectors(users, np.asarray(pool_vectors, dtype=np.float32), n_steps, k_max,
+                              pool_ids, histories if exclude_history else None)
+    else:  # a model without vectors (the baselines): its one ranking of the pool stands for every step
+        scores = _scores(model, histories, actions, pool_ids)  # (B, P)
+        if exclude_history:
+            for j, h in enumerate(histories):
+                scores[j, np.isin(pool_ids, h)] = -np.inf
+        top = np.repeat(_top_k(scores, k_max)[:, None], n_steps, axis=1)
 
     category_count = dict(zip(*np.unique(pool_category, return_counts=True), strict=True))
     brand_count = dict(zip(*np.unique(pool_brand, return_counts=True), strict=True))
@@ -182,3 +221,104 @@ def evaluate_multistep(
             fresh = np.asarray(pool_items.created_at, dtype=np.float64) > created_after
             metrics[f"new_items@{k}"] = float(np.mean([fresh[m].mean() for m in merged]))
     return metrics
+
+
+def evaluate_table5(
+    model: Any, train: Dataset, test: Dataset, ks: Sequence[int] = (5, 20), max_sessions: int | None = None
+) -> dict[str, float]:
+    """The `multistep` protocol of `evaluate`: `evaluate_multistep` on the test period, histories reaching back
+    into the training events, `new_items@K` counting listings created after the last training event, and at
+    most `max_sessions` sequences (a fixed random sample)."""
+    started = time.perf_counter()
+    ks = sorted({int(k) for k in ks} | {5, 20})
+    created_after = float(train.events.timestamp.max()) if len(train.events) else None
+    metrics = evaluate_multistep(model, test, context=train.events, ks=ks, max_sequences=max_sessions,
+                                 created_after=created_after)
+    metrics["n_predictions"] = int(metrics.get("sequences", 0))
+    metrics["score_seconds"] = round(time.perf_counter() - started, 3)
+    return metrics
+
+
+# -- the report ----------------------------------------------------------------------------------------------------
+HEADLINE = (
+    ("recall@20", "step-1 Recall@20"), ("ndcg@20", "step-1 nDCG@20"), ("step4/recall@20", "step-4 Recall@20"),
+    ("step1/category/recall@20", "category R@20"), ("step1/brand/recall@20", "brand R@20"),
+    ("diversity@20", "categories in row (20)"), ("merged/recall@20", "row recall (4 steps)"),
+    ("new_items@20", "new listings in row"), ("fit_seconds", "fit s"),
+)  # fmt: skip
+
+
+def _number(value: Any) -> str:
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return "-"
+    return f"{value:.4f}" if abs(value) < 100 else f"{value:.0f}"
+
+
+def write_table5_report(out_dir: Path, result: dict[str, Any], n_steps: int = 4) -> dict[str, Path]:
+    """`report.md` in Table 5's layout (every model: level x step -> nDCG@5/20, Recall@5/20) after a headline
+    table, and `recall_by_step.png` (Recall@20 per step and level, categories in the served row)."""
+    models: dict[str, dict[str, Any]] = result["models"]
+    lines = [f"# Mercatran offline evaluation (MerRec Table 5 layout): {result['dataset']}", ""]
+    lines.append(f"- protocol: {result['protocol']} (per user: the last {n_steps} interactions of the test period "
+                 "are the truth, up to 22 before them the input; the pool is every true item)")
+    for part, sizes in (result.get("sizes") or {}).items():
+        lines.append(f"- {part}: " + ", ".join(f"{v:,} {k}" for k, v in sizes.items()))
+    if result.get("seconds") is not None:
+        lines.append(f"- total wall time: {result['seconds']:.1f} s")
+    for note in result.get("notes") or []:
+        lines.append(f"- {note}")
+    any_model = next(iter(models.values()), {})
+    lines.append(f"- sequences: {_number(any_model.get('sequences'))}, pool: {_number(any_model.get('pool'))} listings")
+    lines += [
+        "- a model with one vector (Mercatran V1, the baselines' one ranking) searches with it for every step; the "
+        "served row merges the per-step top 20s round-robin, and diversity / new listings are measured on it",
+        "", "## Headline", "",
+        "| model | " + " | ".join(label for _, label in HEADLINE) + " |",
+        "| --- | " + " | ".join("---" for _ in HEADLINE) + " |",
+    ]
+    for name, metrics in models.items():
+        lines.append(f"| {name} | " + " | ".join(_number(metrics.get(key)) for key, _ in HEADLINE) + " |")
+    for name, metrics in models.items():
+        lines += ["", f"## {name}", "",
+                  "| level | step | nDCG@5 | nDCG@20 | Recall@5 | Recall@20 | categories in top 20 |",
+                  "| --- | --- | --- | --- | --- | --- | --- |"]
+        for level in LEVELS:
+            for s in range(1, n_steps + 1):
+                prefix = f"step{s}" if level == "item" else f"step{s}/{level}"
+                cells = [_number(metrics.get(f"{prefix}/{m}")) for m in ("ndcg@5", "ndcg@20", "recall@5", "recall@20")]
+                diversity = _number(metrics.get(f"step{s}/diversity@20")) if level == "item" else ""
+                lines.append(f"| {level if s == 1 else ''} | {s} | " + " | ".join(cells) + f" | {diversity} |")
+    lines.append("")
+    paths = {"report": out_dir / "report.md", "steps_plot": out_dir / "recall_by_step.png"}
+    paths["report"].write_text("\n".join(lines))
+    _plot_steps(models, paths["steps_plot"], n_steps, title=f"{result['dataset']} ({result['protocol']})")
+    return paths
+
+
+def _plot_steps(models: dict[str, dict[str, Any]], path: Path, n_steps: int, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(LEVELS) + 1, figsize=(16, 4))
+    steps = np.arange(1, n_steps + 1)
+    for ax, level in zip(axes, LEVELS, strict=False):
+        for name, metrics in models.items():
+            keys = [f"step{s}/recall@20" if level == "item" else f"step{s}/{level}/recall@20" for s in steps]
+            values = [metrics.get(k) for k in keys]
+            if all(isinstance(v, int | float) for v in values):
+                ax.plot(steps, values, marker="o", label=name)
+        ax.set_title(f"{level} Recall@20")
+        ax.set_xlabel("predicted step")
+        ax.set_xticks(steps)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    names = list(models)
+    axes[-1].bar(names, [float(models[n].get("diversity@20") or 0.0) for n in names])
+    axes[-1].set_title("distinct categories in the served top 20")
+    axes[-1].tick_params(axis="x", rotation=45)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

@@ -149,6 +149,13 @@ def user_vectors_refresh(*, user_id: int) -> dict[str, int]:
             continue
         version_id, model = served
         query, newest_event = user_query(user_id, surface="home")
+        if hasattr(model, "unknown_items"):
+            # A worker started before these listings existed reads them now, instead of dropping them.
+            unknown = model.unknown_items(query.history)
+            if unknown:
+                from recommender.dataset_db import item_table_from_db
+
+                model.index_items(item_table_from_db(listing_ids=unknown))
         vectors = model.user_vectors(query) if query.history else None
         if vectors is None:
             continue

@@ -1,18 +1,27 @@
-"""Mercatran (MerRec 4.2.6): causal decoder, shapes, training, checkpoint round trip, new listings, V1."""
+"""Mercatran (MerRec 4.2.6): causal decoder, shapes, training, checkpoint round trip, new listings, V1, and the
+served model end to end (item vectors in pgvector, 4 user vectors, the "next up" row)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import timedelta
 
 import numpy as np
 import pytest
 import torch
+from django.urls import reverse
+from django.utils import timezone
 
 import recommender.nets.mercatran  # noqa: F401  (registers mercatran / mercatran_v1)
+from marketplace.models import Event, EventAction, Listing
+from marketplace.services.events import event_record
+from marketplace.services.listings import listing_create
 from recommender.base import Query, create_recommender, load_recommender
 from recommender.data import ACTION_CODE, Dataset, EventLog, ItemTable
+from recommender.dataset_db import dataset_from_db
 from recommender.mercatran_eval import evaluate_multistep
+from recommender.models import ModelVersion, UserVectors
 from recommender.nets.mercatran import (
     ItemTokenizer,
     Mercatran,
@@ -22,6 +31,9 @@ from recommender.nets.mercatran import (
     symmetric_contrastive_loss,
     window_bounds,
 )
+from recommender.services.training import model_version_activate
+from recommender.serving import served_model, served_models_forget
+from tests.factories import BrandFactory, ListingFactory, UserFactory, category_path
 
 TOPICS = [
     # (brand id, (c0, c1, c2), title words)
@@ -170,6 +182,11 @@ def test_training_lowers_loss_and_shapes(trained: tuple[Mercatran, Dataset, np.n
     users = model.user_vectors(query)
     assert users.shape == (4, 16) and users.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(users, axis=1), 1.0, rtol=1e-5)
+    model.config.feed_back = "item"  # greedy decoding over listings: same shapes, step 1 unchanged, later steps move
+    greedy = model.user_vectors(query)
+    model.config.feed_back = "vector"
+    np.testing.assert_allclose(greedy[0], users[0], atol=1e-6)
+    assert greedy.shape == (4, 16) and not np.allclose(greedy[1:], users[1:], atol=1e-4)
     vectors = model.item_vectors(dataset.items)
     assert vectors.shape == (len(dataset.items), 16)
     candidates = dataset.items.item_id[:30]
@@ -260,3 +277,90 @@ def test_interaction_log_removes_consecutive_repeats() -> None:
     same = (deduped.user[1:] == deduped.user[:-1]) & (deduped.item[1:] == deduped.item[:-1])
     same &= deduped.action[1:] == deduped.action[:-1]
     assert len(deduped) < len(dataset.events) and not same.any()
+
+
+# -- served end to end on the test database ----------------------------------------------------------------------
+@pytest.fixture
+def served_mercatran(tmp_path, settings):
+    """A tiny Mercatran trained on topic-loyal users of the test database and activated like `train` does."""
+    settings.RECOMMENDER_ARTIFACTS_DIR = tmp_path
+    rng = np.random.default_rng(0)
+    topics = []  # (brand, leaf category, listings)
+    for t, (_, _, words) in enumerate(TOPICS):
+        brand = BrandFactory(name=f"{words[0].title()} Co")
+        c0, c1, c2 = category_path(f"Topic {t}", f"Group {t}", f"Leaf {t}")
+        listings = [
+            ListingFactory(title=" ".join(rng.choice(words, size=4, replace=False)), brand=brand, c0=c0, c1=c1, c2=c2)
+            for _ in range(8)
+        ]
+        topics.append((brand, c2, listings))
+    users = [UserFactory() for _ in range(18)]
+    start = timezone.now() - timedelta(days=3)
+    events = [
+        Event(user=user, session_id=f"s{u}", listing=topics[u % len(TOPICS)][2][int(rng.integers(8))],
+              action=EventAction.ITEM_VIEW, page="vip", created_at=start + timedelta(minutes=u * 20 + step))
+        for u, user in enumerate(users) for step in range(12)
+    ]  # fmt: skip
+    Event.objects.bulk_create(events)
+    model = create_recommender("mercatran", {**TINY, "d": 64, "d_ff": 64, "epochs": 15})
+    model.fit(dataset_from_db())
+    checkpoint = model.save(tmp_path / "mercatran.pt")
+    version = ModelVersion.objects.create(name="mercatran", checkpoint=str(checkpoint), metrics={})
+    served_models_forget()
+    model_version_activate(version_id=version.pk)  # enqueues the item-vector backfill (eager in tests)
+    yield topics, users
+    served_models_forget()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_served_next_up_row_retrieves_a_listing_posted_after_training(served_mercatran, client) -> None:
+    topics, users = served_mercatran
+    # activation wrote every listing's vector
+    assert Listing.objects.filter(mercatran_vector__isnull=False).count() == 6 * 8
+    # given a camera listing posted after training: it is embedded at creation, from its content alone
+    brand, leaf, cameras = topics[1]
+    new = listing_create(seller=UserFactory(), title="leica rangefinder camera lens", price=99, category=leaf,
+                         brand=brand)
+    new.refresh_from_db()
+    assert new.mercatran_vector is not None
+    # when a camera user views one more camera, the near-real-time task stores their 4 step vectors
+    viewer = users[1]
+    event_record(user=viewer, session_id="live", listing_id=cameras[0].pk, action=EventAction.ITEM_VIEW)
+    stored = np.asarray(UserVectors.objects.get(user=viewer, space="mercatran").vectors)
+    assert stored.shape == (4, 64)
+    # then the homepage's "next up" row is Mercatran's and holds the new listing (the other cameras are seen)
+    client.force_login(viewer)
+    rows = client.get(reverse("api-home"), {"k": 6}).json()["rows"]
+    next_up = [row for row in rows if row["surface"] == "home_next_up"]
+    assert len(next_up) == 1 and next_up[0]["recommender"] == "mercatran"
+    assert new.pk in [item["id"] for item in next_up[0]["items"]]
+    # a worker that loaded the checkpoint before the listing existed reads it from the database when the listing
+    # shows up in a history, instead of dropping it
+    served_models_forget()
+    assert served_model("mercatran")[1].unknown_items([new.pk]) == [new.pk]
+    event_record(user=viewer, session_id="live", listing_id=new.pk, action=EventAction.ITEM_VIEW)
+    assert served_model("mercatran")[1].unknown_items([new.pk]) == []
+
+
+def test_multistep_protocol_scores_vector_models_and_baselines_and_writes_table5(
+    trained: tuple[Mercatran, Dataset, np.ndarray], tmp_path
+) -> None:
+    from recommender.evaluation import evaluate_model, time_split_dataset, write_report
+
+    model, dataset, _ = trained
+    train, test, _ = time_split_dataset(dataset, test_fraction=0.3)
+    popularity = create_recommender("popularity")
+    popularity.fit(train)
+    results = {name: evaluate_model(m, train, test, protocol="multistep") for name, m in
+               (("mercatran", model), ("popularity", popularity))}
+    for metrics in results.values():
+        assert metrics["n_predictions"] > 0
+        assert 0.0 <= metrics["recall@20"] <= metrics["step1/category/recall@20"] <= 1.0
+        assert {"step4/ndcg@5", "step3/brand/recall@5", "diversity@20", "new_items@20"} <= set(metrics)
+    # a baseline has one ranking: every step retrieves the same list, so the merged row is that list
+    assert results["popularity"]["diversity@20"] == results["popularity"]["step1/diversity@20"]
+    # the topic-loyal users' next items are found by Mercatran, not by popularity
+    assert results["mercatran"]["recall@20"] > results["popularity"]["recall@20"]
+    paths = write_report(tmp_path, {"dataset": "synthetic", "protocol": "multistep", "models": results})
+    report = paths["report"].read_text()
+    assert "Table 5 layout" in report and "| category | 1 |" in report and paths["steps_plot"].stat().st_size > 0
