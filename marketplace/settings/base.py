@@ -120,6 +120,8 @@ CELERY_TASK_ROUTES = {
     # torch-heavy work goes to the gpu queue (a CUDA worker in production, the same worker in the demo)
     "recommender.tasks.model_train": {"queue": "gpu"},
     "interest_units.tasks.listing_embeddings_backfill": {"queue": "gpu"},
+    # near-real-time user vectors (PWPRec section 5) must not wait behind counter updates on the default queue
+    "recommender.tasks.user_vectors_refresh": {"queue": "nrt"},
 }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = "UTC"

@@ -199,18 +199,17 @@ def test_user_vectors_per_surface():
     assert np.allclose(np.linalg.norm(home, axis=1), 1, atol=1e-5)
     items = model.item_vectors(data.items)
     assert items.shape == (40, 16)
-    # score() ranks as the vectors do: max over the interests on home, the single vector elsewhere
+    # score() ranks as the vectors do: max over the interests on home, the single vector elsewhere; the latest
+    # item (the page the user is on) goes last, since collapsed training runs never had it as a target
     candidates = data.items.item_id
-    assert np.allclose(
-        model.score(Query(history=history, history_actions=[0, 0, 1], surface="home"), candidates),
-        (items @ home.T).max(1),
-        atol=1e-5,
-    )
-    assert np.allclose(
-        model.score(Query(history=history, surface="vip", current_item=112), candidates),
-        (items @ vip.T)[:, 0],
-        atol=1e-5,
-    )
+    home_scores = model.score(Query(history=history, history_actions=[0, 0, 1], surface="home"), candidates)
+    latest = candidates == 108
+    assert np.allclose(home_scores[~latest], (items @ home.T).max(1)[~latest], atol=1e-5)
+    assert home_scores[latest] == -2.0 and home_scores[latest] < home_scores[~latest].min()
+    vip_scores = model.score(Query(history=history, surface="vip", current_item=112), candidates)
+    current = candidates == 112
+    assert np.allclose(vip_scores[~current], (items @ vip.T)[~current, 0], atol=1e-5)
+    assert vip_scores[current] < vip_scores[~current].min()
     queries = [Query(history=history, surface="home"), Query(history=[101], surface="vip"), Query(history=[])]
     batch = model.score_batch(queries, candidates)
     assert batch.shape == (3, 40)
@@ -252,3 +251,72 @@ def test_time_budget_stops_training_early():
     model = create_recommender("pwprec", {**TINY, "max_epochs": 50, "max_train_seconds": 1e-9})
     log = model.fit(_dataset())
     assert len(log["epochs"]) == 1
+
+
+# -- the near-real-time task ---------------------------------------------------------------------------------------
+@pytest.fixture
+def served_tiny_pwprec(tmp_path, settings):
+    """A tiny PWPRec fitted on two sessions per user from the database, activated; the users."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from marketplace.models import Event, EventAction
+    from recommender.dataset_db import dataset_from_db
+    from recommender.models import ModelVersion
+    from recommender.serving import served_models_forget
+    from tests.factories import ListingFactory, UserFactory
+
+    settings.RECOMMENDER_ARTIFACTS_DIR = tmp_path
+    rng = np.random.default_rng(0)
+    listings = [ListingFactory(title=f"Item {i}") for i in range(12)]
+    for listing in listings:
+        vector = rng.normal(size=384).astype(np.float32)
+        listing.text_embedding = vector / np.linalg.norm(vector)
+        listing.save(update_fields=["text_embedding"])
+    users = [UserFactory() for _ in range(3)]
+    start = timezone.now() - timedelta(days=1)
+    Event.objects.bulk_create([
+        Event(user=user, session_id=f"s{u}-{step // 3}", listing=listings[(u * 4 + step) % 12],
+              action=EventAction.ITEM_VIEW, page="vip", created_at=start + timedelta(hours=step // 3, minutes=u + step))
+        for u, user in enumerate(users) for step in range(6)
+    ])
+    model = create_recommender("pwprec", {**TINY, "d": 64, "max_epochs": 1})
+    model.fit(dataset_from_db())
+    version = ModelVersion.objects.create(
+        name="pwprec", checkpoint=str(model.save(tmp_path / "pwprec.pt")), metrics={}, is_active=True
+    )
+    served_models_forget()
+    yield version, users
+    served_models_forget()
+
+
+@pytest.mark.django_db
+def test_refresh_task_is_idempotent_and_requests_coalesce(served_tiny_pwprec):
+    from django.core.cache import cache
+
+    from marketplace.models import Event
+    from recommender.models import UserVectors
+    from recommender.serving import user_vectors_get, user_vectors_request
+    from recommender.tasks import user_vectors_refresh
+
+    version, users = served_tiny_pwprec
+    user = users[0]
+    # when the task runs twice for the same events
+    first = user_vectors_refresh(user.pk)
+    row = UserVectors.objects.get(user=user, space="pwprec")
+    again = user_vectors_refresh(user.pk)
+    # then the second run changes nothing: one row, the same vectors, the same newest event
+    assert first == again == {"pwprec": TINY["n_interests"]}
+    rows = UserVectors.objects.filter(user=user, space="pwprec")
+    assert rows.count() == 1
+    assert rows[0].vectors == row.vectors and rows[0].events_seen == row.events_seen
+    assert row.events_seen == Event.objects.filter(user=user).latest("pk").pk
+    assert row.version_id == version.pk
+    assert np.allclose(user_vectors_get(user_id=user.pk, space="pwprec"), np.asarray(row.vectors))
+    # a burst of requests leaves one pending refresh; running it clears the mark for the next burst
+    cache.delete(f"recommender:user-vectors-pending:{user.pk}")
+    assert user_vectors_request(user_id=user.pk) is True
+    assert user_vectors_request(user_id=user.pk) is False
+    user_vectors_refresh(user.pk)
+    assert user_vectors_request(user_id=user.pk) is True
