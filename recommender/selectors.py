@@ -7,6 +7,7 @@ passes `listings_available` last, so a sold, removed or own listing never reache
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -21,9 +22,11 @@ from django.utils import timezone
 
 from interest_units.models import InterestUnit, InterestUnitMember, UserUnitStats
 from marketplace.models import Event, EventAction, Listing, ListingStatus
-from recommender.base import Query
+from recommender.base import Query, Recommender
 from recommender.retrieval import listings_available, nearest_listing_ids, vector_array
 from recommender.serving import VECTOR_COLUMNS, served_model, user_query, user_vectors_get
+
+logger = logging.getLogger(__name__)
 
 POPULAR_CACHE_KEY = "recommender:popular-ids:v1"
 POPULAR_CACHE_SECONDS = 60
@@ -192,11 +195,14 @@ def _home_rows_from_models(slate: Slate, *, viewer_id: int, recent: list[int], k
 
 def recommendations_for_home(*, viewer_id: int | None, k: int = 12) -> Slate:
     """Homepage rows: "for you" rows per interest (PWPRec multi-interest when served, else content kNN per recent
-    category), "next up" (Mercatran when served, else co-occurrence with the last viewed item), "popular now"."""
+    category), "next up" (Mercatran when served, else co-occurrence with the last viewed item), "popular now".
+    With an active ranker, each "for you" row reads RERANK_POOL times more candidates and shows the ranker's top k."""
     slate = Slate()
     shown: set[int] = set()
+    ranker = served_ranker()
+    fetch = k * RERANK_POOL if ranker is not None else k
     recent = user_recent_listing_ids(viewer_id) if viewer_id is not None else []
-    served = bool(recent) and _home_rows_from_models(slate, viewer_id=viewer_id, recent=recent, k=k, shown=shown)
+    served = bool(recent) and _home_rows_from_models(slate, viewer_id=viewer_id, recent=recent, k=fetch, shown=shown)
     if recent and not served:
         by_category: dict[int, list[int]] = defaultdict(list)
         leaf_of = dict(Listing.objects.filter(pk__in=recent).values_list("pk", "c2_id"))
@@ -207,10 +213,14 @@ def recommendations_for_home(*, viewer_id: int | None, k: int = 12) -> Slate:
             centre = _mean_embedding(members[:10])
             if centre is None:
                 continue
-            ids = [i for i, _ in nearest_listing_ids(centre, k=k * 2, viewer_id=viewer_id, exclude_ids=recent)]
-            listings = _take(ids, viewer_id=viewer_id, k=k, exclude=shown)
+            ids = [i for i, _ in nearest_listing_ids(centre, k=fetch * 2, viewer_id=viewer_id, exclude_ids=recent)]
+            listings = _take(ids, viewer_id=viewer_id, k=fetch, exclude=shown)
             shown.update(listing.pk for listing in listings)
             slate.add(Row("home_for_you", f"Because you viewed “{titles[members[0]]}”", "content", listings))
+    if ranker is not None and viewer_id is not None:
+        rows_rerank(slate, ranker=ranker, query=user_query(viewer_id, surface="home")[0],
+                    surfaces={"home_for_you", "home_next_up"}, k=k)
+        shown = {x.pk for row in slate.rows for x in row.listings}  # candidates cut by the ranker may show below
     if recent and not any(row.surface == "home_next_up" for row in slate.rows):
         next_ids = co_viewed_listing_ids(recent[0])
         listings = _take(next_ids, viewer_id=viewer_id, k=k, exclude=shown | set(recent))
@@ -222,32 +232,44 @@ def recommendations_for_home(*, viewer_id: int | None, k: int = 12) -> Slate:
 
 
 def recommendations_for_item(*, listing: Listing, viewer_id: int | None, k: int = 12) -> Slate:
-    """View-item page rows: similar items (content kNN), more from its interest unit, viewed together."""
+    """View-item page rows: similar items (content kNN), more from its interest unit, viewed together. With an
+    active ranker, the "for you", similar and viewed-together rows read RERANK_POOL times more candidates and show
+    the ranker's top k."""
     slate = Slate()
     shown = {listing.pk}
+    ranker = served_ranker()
+    fetch = k * RERANK_POOL if ranker is not None else k
     served = served_model("pwprec")
-    if served is not None:
-        # PWPRec long-short fusion: the session so far plus this item, one vector, one filtered search.
+    query = None
+    if served is not None or ranker is not None:  # the session so far plus this item, read once
         query = user_query(viewer_id, surface="vip", current_item=listing.pk)[0] if viewer_id else Query(
-            surface="vip", current_item=listing.pk)
+            surface="vip", current_item=listing.pk, timestamp=timezone.now().timestamp())
+    if served is not None and query is not None:
+        # PWPRec long-short fusion: the session so far plus this item, one vector, one filtered search.
         vectors = served[1].user_vectors(query)
         if vectors is not None:
-            listings = _vector_row(vectors[0], space="pwprec", k=k, viewer_id=viewer_id, exclude=set(), shown=shown)
+            listings = _vector_row(vectors[0], space="pwprec", k=fetch, viewer_id=viewer_id, exclude=set(),
+                                   shown=shown)
             slate.add(Row("vip_for_you", "Picked for you, from what you are looking at", "pwprec", listings))
     if listing.text_embedding is not None:
         centre = vector_array(listing.text_embedding)
-        ids = [i for i, _ in nearest_listing_ids(centre, k=k * 2, viewer_id=viewer_id, exclude_ids=[listing.pk])]
-        listings = _take(ids, viewer_id=viewer_id, k=k, exclude=shown)
+        ids = [i for i, _ in nearest_listing_ids(centre, k=fetch * 2, viewer_id=viewer_id, exclude_ids=[listing.pk])]
+        listings = _take(ids, viewer_id=viewer_id, k=fetch, exclude=shown)
         shown.update(x.pk for x in listings)
         slate.add(Row("vip_similar", "Similar items", "content", listings))
+    if ranker is not None and query is not None:
+        rows_rerank(slate, ranker=ranker, query=query, surfaces={"vip_for_you", "vip_similar"}, k=k)
+        shown = {listing.pk} | {x.pk for row in slate.rows for x in row.listings}
     unit = unit_of_listing(listing.pk)
     if unit is not None:
         ids = unit_member_ids_active(unit.pk)
         listings = _take(ids, viewer_id=viewer_id, k=k, exclude=shown)
         shown.update(x.pk for x in listings)
         slate.add(Row("vip_unit", "More from its interest unit", "iu_members", listings, interest_unit=unit))
-    listings = _take(co_viewed_listing_ids(listing.pk), viewer_id=viewer_id, k=k, exclude=shown)
+    listings = _take(co_viewed_listing_ids(listing.pk), viewer_id=viewer_id, k=fetch, exclude=shown)
     slate.add(Row("vip_cooccurrence", "People also viewed", "cooccurrence", listings))
+    if ranker is not None and query is not None:
+        rows_rerank(slate, ranker=ranker, query=query, surfaces={"vip_cooccurrence"}, k=k)
     return slate
 
 
@@ -275,7 +297,15 @@ def unit_member_ids_active(unit_id: int) -> list[int]:
 
 
 def interest_units_for_home(*, viewer_id: int | None, k: int = 8) -> list[UnitCard]:
-    """Stage 1 baseline: the viewer's recent units, then units popular this week; each with an active item."""
+    """Stage 1: units ranked by the active IU-Boosted version (`recommender.unit_ranking`), each card showing the
+    unit's best item for the viewer. Baseline without one: the viewer's recent units, then units popular this week,
+    each with its newest active item."""
+    from recommender.unit_ranking import MODEL_NAME, unit_cards_ranked
+
+    ranked = unit_cards_ranked(viewer_id=viewer_id, k=k)
+    if ranked is not None:
+        return unit_cards([u for u, _, _ in ranked], viewer_id=viewer_id, recommender=MODEL_NAME,
+                          best={u: listing for u, listing, _ in ranked}, counts={u: n for u, _, n in ranked})
     unit_ids: list[int] = []
     if viewer_id is not None:
         unit_ids += list(
@@ -296,26 +326,34 @@ def interest_units_for_home(*, viewer_id: int | None, k: int = 8) -> list[UnitCa
     return unit_cards(list(dict.fromkeys(unit_ids)), viewer_id=viewer_id, recommender="iu_popularity")[:k]
 
 
-def unit_cards(unit_ids: list[int], *, viewer_id: int | None, recommender: str) -> list[UnitCard]:
-    """Cards for these units in order, each with its newest active item for this viewer; a unit without one is
-    never shown. A fixed number of queries, whatever the number of units."""
+def unit_cards(
+    unit_ids: list[int],
+    *,
+    viewer_id: int | None,
+    recommender: str,
+    best: dict[int, int] | None = None,
+    counts: dict[int, int] | None = None,
+) -> list[UnitCard]:
+    """Cards for these units in order, each with `best[unit]` (a ranker's pick) or else its newest active item for
+    this viewer; a unit whose item is not available to the viewer is never shown. A fixed number of queries,
+    whatever the number of units."""
     if not unit_ids:
         return []
-    members = InterestUnitMember.objects.filter(unit_id__in=unit_ids, listing__status=ListingStatus.ACTIVE)
-    if viewer_id is not None:
-        members = members.exclude(listing__seller_id=viewer_id)
-    best: dict[int, int] = {}
-    counts: Counter[int] = Counter()
-    for unit_id, listing_id in members.order_by("-listing__created_at", "-listing_id").values_list(
-        "unit_id", "listing_id"
-    ):
-        counts[unit_id] += 1
-        best.setdefault(unit_id, listing_id)
+    if best is None or counts is None:
+        members = InterestUnitMember.objects.filter(unit_id__in=unit_ids, listing__status=ListingStatus.ACTIVE)
+        if viewer_id is not None:
+            members = members.exclude(listing__seller_id=viewer_id)
+        best, counts = {}, Counter()
+        for unit_id, listing_id in members.order_by("-listing__created_at", "-listing_id").values_list(
+            "unit_id", "listing_id"
+        ):
+            counts[unit_id] += 1
+            best.setdefault(unit_id, listing_id)
     listings = {x.pk: x for x in listings_available(list(best.values()), viewer_id=viewer_id)}
     units = InterestUnit.objects.filter(retired_at__isnull=True).defer("centroid", "image_centroid").in_bulk(
         [u for u in unit_ids if u in best])
     return [
-        UnitCard(unit=units[u], listing=listings[best[u]], active_count=counts[u], recommender=recommender)
+        UnitCard(unit=units[u], listing=listings[best[u]], active_count=counts.get(u, 0), recommender=recommender)
         for u in unit_ids
         if u in units and best.get(u) in listings
     ]
@@ -334,7 +372,10 @@ class UnitPage:
 
 
 def interest_unit_items(*, unit: InterestUnit, viewer_id: int | None, k: int = 60) -> UnitPage:
-    """Stage 2 baseline: the unit's active items, most interacted-with first, then newest."""
+    """Stage 2: the unit's active items ranked for the viewer by the active IU-Boosted version
+    (`recommender.unit_ranking`); baseline without one: most interacted-with first, then newest."""
+    from recommender.unit_ranking import MODEL_NAME, unit_items_ranked
+
     members = InterestUnitMember.objects.filter(unit=unit)
     stats = members.aggregate(
         active=Count("pk", filter=Q(listing__status=ListingStatus.ACTIVE)),
@@ -342,14 +383,18 @@ def interest_unit_items(*, unit: InterestUnit, viewer_id: int | None, k: int = 6
         low=Min("listing__price", filter=Q(listing__status=ListingStatus.ACTIVE)),
         high=Max("listing__price", filter=Q(listing__status=ListingStatus.ACTIVE)),
     )
-    ids = unit_member_ids_active(unit.pk)
-    popularity = Counter(
-        dict(
-            Event.objects.filter(listing_id__in=ids, action__in=list(INTEREST_WEIGHTS))
-            .values_list("listing_id").annotate(n=Count("pk")).values_list("listing_id", "n")
+    ranked = unit_items_ranked(unit_id=unit.pk, viewer_id=viewer_id)
+    recommender = MODEL_NAME
+    if ranked is None:
+        recommender = "iu_popularity"
+        ids = unit_member_ids_active(unit.pk)
+        popularity = Counter(
+            dict(
+                Event.objects.filter(listing_id__in=ids, action__in=list(INTEREST_WEIGHTS))
+                .values_list("listing_id").annotate(n=Count("pk")).values_list("listing_id", "n")
+            )
         )
-    )
-    ranked = sorted(ids, key=lambda i: -popularity.get(i, 0))  # stable: newest first among ties
+        ranked = sorted(ids, key=lambda i: -popularity.get(i, 0))  # stable: newest first among ties
     return UnitPage(
         unit=unit,
         listings=listings_available(ranked[:k], viewer_id=viewer_id),
@@ -357,4 +402,42 @@ def interest_unit_items(*, unit: InterestUnit, viewer_id: int | None, k: int = 6
         sold_count=stats["sold"],
         min_price=stats["low"],
         max_price=stats["high"],
+        recommender=recommender,
     )
+
+
+# -- the ranking stage (MercadoLibre SCID + Yandex two-tower features in LightGBM, recommender.ranker) ----------
+RERANK_POOL = 3  # a re-ranked row reads this many times k candidates
+
+
+def served_ranker() -> Recommender | None:
+    """The active `ranker` version's model, or None (the surfaces then keep their retrieval order)."""
+    served = served_model("ranker")
+    return None if served is None else served[1]
+
+
+def rows_rerank(slate: Slate, *, ranker: Recommender, query: Query, surfaces: set[str], k: int) -> None:
+    """Re-rank the rows of `surfaces` in place: one batched scoring of all their candidates (features from the
+    model's lookups, no per-candidate queries), each row cut to its top k and labelled "ranker". The listings
+    were already filtered by `listings_available`; re-ranking only reorders and cuts them."""
+    rows = [row for row in slate.rows if row.surface in surfaces and row.listings]
+    if not rows:
+        return
+    ids = np.array([x.pk for row in rows for x in row.listings], dtype=np.int64)
+    try:
+        if hasattr(ranker, "score_lists"):
+            scores = ranker.score_lists([query], [ids], incremental=True)[0]
+        else:
+            scores = ranker.score(query, ids)
+    except Exception:  # a broken model must not break the page: keep the retrieval order
+        logger.exception("ranker failed; rows keep their retrieval order")
+        for row in rows:
+            row.listings = row.listings[:k]
+        return
+    start = 0
+    for row in rows:
+        part = np.asarray(scores[start : start + len(row.listings)])
+        start += len(row.listings)
+        order = np.argsort(-part, kind="stable")[:k]
+        row.listings = [row.listings[i] for i in order]
+        row.recommender = "ranker"

@@ -243,6 +243,10 @@ def model_evaluate(
         "notes": notes,
     }
     paths = write_report(out_dir, result)
+    if protocol == "ctr":  # IU4Rec's Table 2: splits and RelaImpr against DIN, for the models that score impressions
+        from recommender.ctr_eval import ctr_report_write
+
+        paths.update(ctr_report_write(out_dir, models, data.train, data.test, split_time=data.split_time))
     versions: dict[str, ModelVersion] = {}
     if record:
         with transaction.atomic():

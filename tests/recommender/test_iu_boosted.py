@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 
 import numpy as np
 import pytest
@@ -11,13 +12,14 @@ import torch
 
 import recommender.nets.iu_boosted  # noqa: F401  (registers iu_boosted, din, dnn)
 from recommender.base import Query, create_recommender, load_recommender
-from recommender.ctr_eval import evaluate_ctr, format_ctr_table
+from recommender.ctr_eval import ctr_report_write, evaluate_ctr, format_ctr_table
 from recommender.data import ACTION_CODE, Dataset, EventLog, ItemTable
 from recommender.nets.iu_boosted import (
     CTRBatch,
     CTRFeaturizer,
     IUBoostedConfig,
     IUBoostedNet,
+    _assemble_samples,
     build_ctr_samples,
 )
 
@@ -302,10 +304,97 @@ def test_evaluate_ctr_reports_table_2(fitted, split_market):
     models = {name: fitted[name][0] for name in ("din", "iu_boosted")}
     result = evaluate_ctr(models, test, history=train.events, new_items_after=-1.0)
     assert result["base"] == "din"
-    assert set(result["impressions"]) == {"overall", "interest_unit", "normal", "new_items", "old_items"}
+    assert set(result["impressions"]) == {
+        "overall", "interest_unit", "normal", "iu_surface", "unit_in_history", "unit_new_to_user", "new_items",
+        "old_items", "new_in_sold_units",
+    }
     n = result["impressions"]
     assert n["interest_unit"] + n["normal"] == n["overall"] == n["new_items"]
     assert n["old_items"] == 0
+    assert n["unit_in_history"] + n["unit_new_to_user"] == n["overall"] and n["unit_in_history"] > 0
+    assert n["iu_surface"] == 0  # the tiny market logs every impression on the homepage
+    assert n["new_in_sold_units"] == 0  # nothing sold in it
     assert result["models"]["din"]["overall"]["auc_ri"] == pytest.approx(0.0)
     assert 0.0 <= result["models"]["iu_boosted"]["overall"]["auc"] <= 1.0
     assert "iu_boosted" in format_ctr_table(result)
+
+
+def test_limited_stock_split_takes_new_listings_in_units_that_sold(fitted, split_market, tmp_path):
+    # given: one listing of unit 501 sold in the training period, and the test impressions logged on the IU page
+    train, test = split_market
+    units = np.asarray(train.items.interest_unit)
+    sold_item = int(train.items.item_id[np.flatnonzero(units == 501)[0]])
+    buy = EventLog(
+        user=np.array([0]), session=np.array([0]), item=np.array([sold_item]),
+        action=np.array([ACTION_CODE["buy_comp"]], np.int8), timestamp=np.array([-5.0]),
+        request=np.array([-1]), clicked=np.array([False]), surface=np.array([5], np.int8),
+        position=np.array([-1], np.int16),
+    )
+    history = EventLog(**{
+        f.name: np.concatenate([getattr(train.events, f.name), getattr(buy, f.name)])
+        for f in dataclasses.fields(EventLog) if getattr(buy, f.name) is not None
+    })
+    on_iu_page = dataclasses.replace(test, events=dataclasses.replace(
+        test.events, surface=np.full(len(test.events), 3, np.int8)))
+    models = {name: fitted[name][0] for name in ("din", "iu_boosted")}
+    # when
+    result = evaluate_ctr(models, on_iu_page, history=history, new_items_after=-1.0)
+    by_surface = evaluate_ctr(models, on_iu_page, history=history, split_by="surface")
+    # then
+    samples, _ = models["din"].predict_impressions(on_iu_page, history=history)
+    in_501 = np.isin(samples.item_id, train.items.item_id[units == 501])
+    assert result["impressions"]["new_in_sold_units"] == int(in_501.sum()) > 0
+    assert result["impressions"]["iu_surface"] == result["impressions"]["overall"]
+    assert by_surface["impressions"]["interest_unit"] == by_surface["impressions"]["overall"]
+
+
+def test_ctr_report_write_appends_table_2(fitted, split_market, tmp_path):
+    train, test = split_market
+    (tmp_path / "report.md").write_text("# ctr\n")
+    models = {name: fitted[name][0] for name in ("dnn", "din", "iu_boosted")}
+    paths = ctr_report_write(tmp_path, models, train, test, split_time=5 * DAY)
+    report = (tmp_path / "report.md").read_text()
+    assert report.startswith("# ctr") and "## Table 2 layout" in report
+    assert "| iu_boosted |" in report and "| din | " in report
+    assert paths["table2_png"].stat().st_size > 0
+    saved = json.loads(paths["table2_json"].read_text())
+    assert saved["models"]["din"]["overall"]["auc_ri"] == pytest.approx(0.0)
+
+
+def test_shared_history_shortcut_matches_the_full_computation(fitted):
+    # given one viewer's history and many candidates (how serving scores), as a plain batch
+    model, _ = fitted["iu_boosted"]
+    clicks = np.array([101, 102, 105, 107, 130, 131])
+    candidates = np.arange(100, 180)
+    samples = _assemble_samples(
+        model.featurizer, model.catalog, model.unit_features,
+        user=np.zeros(len(candidates), np.int64), request=np.full(len(candidates), -1),
+        timestamp=np.zeros(len(candidates)), item_id=candidates, label=np.zeros(len(candidates), np.float32),
+        click_item=clicks, hist_start=np.zeros(len(candidates), np.int64),
+        hist_end=np.full(len(candidates), len(clicks), np.int64), max_units=30, max_unit_items=5,
+    )
+    batch = samples.batch(np.arange(len(candidates)))
+    # when / then: projecting the history once and broadcasting it changes nothing
+    full = model.predict_ctr(batch, shared_history=False)
+    shared = model.predict_ctr(batch, shared_history=True)
+    np.testing.assert_allclose(shared, full, rtol=0, atol=1e-6)
+    assert len(np.unique(full.round(6))) > 1
+
+
+def test_unit_statistics_are_an_input_only_when_configured(split_market):
+    train, valid = split_market
+    with_stats = create_recommender("iu_boosted", {**TINY, "epochs": 1, "unit_stats": True})
+    without = create_recommender("iu_boosted", {**TINY, "epochs": 1})
+    with_stats.fit(train, valid)
+    without.fit(train, valid)
+    # 8 statistics + the has-statistics flag, vs the flag alone (always 0)
+    assert with_stats.featurizer.unit_dim == 9 and without.featurizer.unit_dim == 1
+    samples, _ = with_stats.predict_impressions(valid, history=train.events)
+    assert samples.unit_table[1:, -1].all()  # every unit of the tiny market has statistics
+    samples, _ = without.predict_impressions(valid, history=train.events)
+    assert not samples.unit_table[:, -1].any()
+    # serving refreshes statistics only for a model that reads them
+    fresh = {501: np.full(8, 3.0, np.float32)}
+    without.set_unit_features(fresh)
+    with_stats.set_unit_features(fresh)
+    assert 501 not in without.unit_features and with_stats.unit_features[501][0] == 3.0

@@ -1,0 +1,332 @@
+"""The ranking stage: a LightGBM lambdarank model over retrieval, interest-unit, SCID and two-tower features.
+
+MercadoLibre (seed 001, §7.1.3 / §7.2.2) ranks a candidate list with gradient boosting (LightGBM) over baseline
+features plus the SCID descriptors; Yandex (seed 002, §4) feeds its ranking-tuned two-tower similarity to the
+production gradient-boosted ranker and measures the feature's contribution as the ranker's nDCG gain. `ranker`
+uses every feature group; `ranker_base` is the same ranker without the SCID and two-tower features.
+
+Training (`fit`): the training events are cut in time; the retrieval sources, SCID and the two-tower are fitted on
+the part before the cut, and LightGBM learns on queries after it (VIP session prefixes and homepages), so no
+feature has seen its own label (co-occurrence counts would otherwise contain the target pair). Candidates are the
+union of the sources' top lists, labels the items touched next, graded. LightGBM runs deterministically
+(`deterministic=True`, one thread, a seed): the same data gives the same trees.
+
+Serving: `score(query, candidates)` re-ranks any candidate list; features come from lookups fitted with the model
+(no database access), one GRU step per new session event for SCID (`ScidState`, cached per user), and one user
+vector per request for the two-tower (its context tower is never called).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from recommender.base import Query, Recommender, register
+from recommender.data import Dataset
+from recommender.nets.ranking_two_tower import RankingTwoTower, RankingTwoTowerConfig
+from recommender.nets.scid import FEATURE_NAMES as SCID_FEATURES
+from recommender.nets.scid import SCID, SCIDConfig, ScidState
+from recommender.ranking_features import (
+    BASE_FEATURES,
+    Availability,
+    CandidateSources,
+    ItemFacts,
+    RankingQueries,
+    base_features,
+    ranking_queries,
+)
+
+TWO_TOWER_FEATURES: tuple[str, ...] = ("two_tower_cosine",)
+SCID_CACHE_USERS = 10_000  # serving: per-user SCID states kept in memory (least recently used dropped)
+
+
+@dataclass
+class RankerConfig:
+    use_scid: bool = True  # the 18 SCID coefficients (MercadoLibre §5)
+    use_two_tower: bool = True  # the ranking-tuned two-tower cosine (Yandex §3)
+    ranker_fraction: float = 0.25  # the latest share of the training span: LightGBM's queries; features before
+    per_source: int = 40  # candidates per retrieval source (their union is ranked)
+    horizon: int = 5  # labels: the items of the next N interactions after the query point
+    max_vip_queries: int | None = 6000  # training queries (a seeded sample); None = all
+    max_home_queries: int | None = 3000
+    num_trees: int = 400  # boosting rounds (upper bound: early stopping on the latest queries)
+    learning_rate: float = 0.05
+    num_leaves: int = 15  # small trees, many rows per leaf, L2: the labels are noisy (one next click per query)
+    min_data_in_leaf: int = 200
+    feature_fraction: float = 0.8
+    lambda_l2: float = 10.0
+    early_stopping: int = 50  # rounds without a better validation nDCG@10
+    valid_fraction: float = 0.15  # the latest training queries, for early stopping
+    scid: dict[str, Any] = field(default_factory=lambda: {"epochs": 3, "patience": 2, "max_segments": 20_000})
+    two_tower: dict[str, Any] = field(default_factory=lambda: {"pretrain_samples": 60_000, "pretrain_epochs": 2})
+    seed: int = 0
+
+
+def lightgbm_params(config: RankerConfig) -> dict[str, Any]:
+    return {
+        "objective": "lambdarank",
+        "metric": "ndcg",
+        "eval_at": [10],
+        "learning_rate": config.learning_rate,
+        "num_leaves": config.num_leaves,
+        "min_data_in_leaf": config.min_data_in_leaf,
+        "feature_fraction": config.feature_fraction,
+        "lambda_l2": config.lambda_l2,
+        "deterministic": True,
+        "force_row_wise": True,
+        "num_threads": 1,
+        "seed": config.seed,
+        "verbose": -1,
+    }
+
+
+def train_lambdarank(
+    features: np.ndarray, labels: np.ndarray, group_sizes: np.ndarray, config: RankerConfig,
+    feature_names: list[str],
+) -> tuple[Any, dict[str, Any]]:
+    """A LightGBM lambdarank booster on query groups (rows grouped, in time order); the latest `valid_fraction`
+    of the groups stop the boosting early."""
+    import lightgbm as lgb
+
+    n_valid = int(len(group_sizes) * config.valid_fraction) if len(group_sizes) >= 20 else 0
+    split = int(group_sizes[: len(group_sizes) - n_valid].sum())
+    params = lightgbm_params(config)
+    train_set = lgb.Dataset(features[:split], labels[:split], group=group_sizes[: len(group_sizes) - n_valid],
+                            feature_name=feature_names, free_raw_data=False)
+    callbacks, valid_sets = [], []
+    if n_valid:
+        valid_sets = [lgb.Dataset(features[split:], labels[split:], group=group_sizes[len(group_sizes) - n_valid :],
+                                  reference=train_set)]
+        callbacks.append(lgb.early_stopping(config.early_stopping, verbose=False))
+    booster = lgb.train(params, train_set, num_boost_round=config.num_trees, valid_sets=valid_sets,
+                        callbacks=callbacks)
+    log = {"trees": int(booster.best_iteration or booster.num_trees()), "train_groups": len(group_sizes) - n_valid,
+           "valid_groups": n_valid, "rows": int(len(labels))}
+    if n_valid:
+        log["valid_ndcg@10"] = float(booster.best_score["valid_0"]["ndcg@10"])
+    return booster, log
+
+
+def label_rows(queries: RankingQueries, candidates: list[np.ndarray]) -> np.ndarray:
+    """(sum of candidates,) int32 grades of each candidate under its query's labels."""
+    return np.concatenate([
+        np.array([labels.get(int(c), 0) for c in cands], dtype=np.int32)
+        for labels, cands in zip(queries.labels, candidates, strict=True)
+    ]) if candidates else np.zeros(0, dtype=np.int32)
+
+
+@register("ranker")
+class Ranker(Recommender):
+    """LightGBM lambdarank over candidate features; `score` is the booster's relevance."""
+
+    name = "ranker"
+    config_class = RankerConfig
+    primary_protocol = "rerank"
+    primary_metric = "ndcg@10"
+
+    def __init__(self, config: RankerConfig | dict | None = None) -> None:
+        super().__init__(config)
+        self.sources = CandidateSources()
+        self.facts = ItemFacts()
+        self.scid: SCID | None = None
+        self.two_tower: RankingTwoTower | None = None
+        self.booster: Any = None
+        self.feature_names: list[str] = []
+        self._scid_states: OrderedDict[int, tuple[list[tuple[int, int]], ScidState]] = OrderedDict()
+        self._scid_lock = threading.Lock()
+
+    # -- features ----------------------------------------------------------------------------------------------
+    def feature_groups(self) -> list[str]:
+        names = list(BASE_FEATURES)
+        if self.config.use_scid:
+            names += list(SCID_FEATURES)
+        if self.config.use_two_tower:
+            names += list(TWO_TOWER_FEATURES)
+        return names
+
+    def fit_components(self, dataset: Dataset) -> dict[str, Any]:
+        """Fit the retrieval sources, item / unit facts, SCID and the two-tower on `dataset` (the early part)."""
+        cfg = self.config
+        log: dict[str, Any] = {}
+        started = time.perf_counter()
+        self.sources.fit(dataset)
+        self.facts.fit(dataset.items, dataset.events)
+        log["sources_seconds"] = round(time.perf_counter() - started, 1)
+        if cfg.use_scid:
+            started = time.perf_counter()
+            self.scid = SCID(SCIDConfig(**{"seed": cfg.seed, **cfg.scid}))
+            scid_log = self.scid.fit(dataset)
+            log["scid"] = {"epochs": scid_log["epochs"], "train_segments": scid_log["train_segments"],
+                           "valid_loss": scid_log["valid_loss"][-1:] or None,
+                           "seconds": round(time.perf_counter() - started, 1)}
+        if cfg.use_two_tower:
+            self.two_tower, log["two_tower"] = self.fit_two_tower(dataset)
+        return log
+
+    def fit_two_tower(self, dataset: Dataset, **overrides: Any) -> tuple[RankingTwoTower, dict[str, Any]]:
+        """A two-tower fitted on `dataset` under this ranker's settings (plus `overrides`), and its log."""
+        started = time.perf_counter()
+        model = RankingTwoTower(RankingTwoTowerConfig(**{"seed": self.config.seed, **self.config.two_tower,
+                                                         **overrides}))
+        fit_log = model.fit(dataset)
+        return model, {"pretrain_loss": fit_log["pretrain_loss"], "finetune_loss": fit_log["finetune_loss"],
+                       "finetune_groups": fit_log["finetune_groups"],
+                       "seconds": round(time.perf_counter() - started, 1)}
+
+    def features(self, queries: list[Query], candidates: list[np.ndarray], *, incremental: bool = False,
+                 two_towers: dict[str, RankingTwoTower] | None = None) -> np.ndarray:
+        """(sum of candidates, len(feature_groups())) float32 rows, query by query. `two_towers` replaces the
+        two-tower column by one column per given model (ablations); `incremental` uses the cached SCID states."""
+        scores: list[dict[str, np.ndarray]] = []
+        for s in range(0, len(queries), 128):
+            batch, cands = queries[s : s + 128], candidates[s : s + 128]
+            flat = np.unique(np.concatenate(cands)) if cands and sum(len(c) for c in cands) else np.zeros(0, np.int64)
+            matrix = self.sources.scores(batch, flat)
+            for b, c in enumerate(cands):
+                cols = np.searchsorted(flat, c)
+                scores.append({name: m[b, cols] for name, m in matrix.items()})
+        blocks = [base_features(queries, candidates, scores, self.facts, self.sources.models["content"])]
+        if self.config.use_scid:
+            blocks.append(self._scid_features(queries, candidates, incremental))
+        towers = two_towers if two_towers is not None else (
+            {"two_tower": self.two_tower} if self.config.use_two_tower else {})
+        for tower in towers.values():
+            blocks.append(np.concatenate([
+                np.asarray(tower.score(q, c), dtype=np.float32)[:, None] if len(c) else np.zeros((0, 1), np.float32)
+                for q, c in zip(queries, candidates, strict=True)
+            ]) if queries else np.zeros((0, 1), dtype=np.float32))
+        return np.concatenate(blocks, axis=1).astype(np.float32)
+
+    def _scid_features(self, queries: list[Query], candidates: list[np.ndarray], incremental: bool) -> np.ndarray:
+        assert self.scid is not None
+        if not queries:
+            return np.zeros((0, len(SCID_FEATURES)), dtype=np.float32)
+        if not incremental:
+            return np.concatenate([self.scid.features(q, c) for q, c in zip(queries, candidates, strict=True)])
+        return np.concatenate([self.scid.state_features(self.scid_state(q), c)
+                               for q, c in zip(queries, candidates, strict=True)])
+
+    def scid_state(self, query: Query) -> ScidState:
+        """The query's session as an incremental SCID state: the user's cached state advanced by the session's
+        new events (one GRU step each), rebuilt when the session changed."""
+        assert self.scid is not None
+        items, actions = self.scid._query_session(query)
+        events = list(zip(items.tolist(), actions.tolist(), strict=True))
+        with self._scid_lock:
+            cached = self._scid_states.get(query.user_id) if query.user_id is not None else None
+        if cached is not None and cached[0] == events[: len(cached[0])]:
+            done, state = len(cached[0]), copy.deepcopy(cached[1])
+        else:
+            done, state = 0, self.scid.state_init()
+        for item, action in events[done:]:
+            self.scid.state_update(state, item, action)
+        if query.user_id is not None:
+            with self._scid_lock:
+                self._scid_states[query.user_id] = (events, state)
+                self._scid_states.move_to_end(query.user_id)
+                while len(self._scid_states) > SCID_CACHE_USERS:
+                    self._scid_states.popitem(last=False)
+        return state
+
+    # -- training -----------------------------------------------------------------------------------------------
+    def split_time(self, dataset: Dataset) -> float:
+        ts = dataset.events.timestamp
+        first, last = float(ts.min()), float(ts.max())
+        return last - self.config.ranker_fraction * (last - first)
+
+    def training_queries(self, dataset: Dataset) -> tuple[RankingQueries, list[np.ndarray]]:
+        """Queries after the cut, their candidates from the (already fitted) sources, those with a labelled
+        candidate only."""
+        cfg = self.config
+        queries = ranking_queries(dataset.events, since=self.split_time(dataset), max_vip=cfg.max_vip_queries,
+                                  max_home=cfg.max_home_queries, horizon=cfg.horizon, seed=cfg.seed)
+        available = Availability(dataset.items, dataset.events)
+        candidates = self.sources.retrieve(queries.queries, available, per_source=cfg.per_source)
+        useful = np.array([any(int(c) in labels for c in cands)
+                           for labels, cands in zip(queries.labels, candidates, strict=True)], dtype=bool)
+        rows = np.flatnonzero(useful)
+        return queries.subset(rows), [candidates[i] for i in rows]
+
+    def fit(self, dataset: Dataset, valid: Dataset | None = None) -> dict[str, Any]:
+        events = dataset.events
+        if len(events) == 0:
+            raise ValueError("Ranker.fit: no events")
+        cut = self.split_time(dataset)
+        early = Dataset(events=events.select(events.timestamp < cut), items=dataset.items, name=dataset.name,
+                        unit_features=dataset.unit_features)
+        log = self.fit_components(early)
+        started = time.perf_counter()
+        queries, candidates = self.training_queries(dataset)
+        if not len(queries):
+            raise ValueError("Ranker.fit: no training query has a labelled candidate")
+        features = self.features(queries.queries, candidates)
+        labels = label_rows(queries, candidates)
+        log["feature_seconds"] = round(time.perf_counter() - started, 1)
+        started = time.perf_counter()
+        self.feature_names = self.feature_groups()
+        self.booster, log["lightgbm"] = train_lambdarank(
+            features, labels, np.array([len(c) for c in candidates]), self.config, self.feature_names)
+        log["lightgbm"]["seconds"] = round(time.perf_counter() - started, 1)
+        log["queries"] = len(queries)
+        self.data_window = {"start": float(events.timestamp.min()), "feature_cut": cut,
+                            "end": float(events.timestamp.max()), "events": len(events)}
+        return log
+
+    # -- scoring ------------------------------------------------------------------------------------------------
+    def _require_booster(self) -> Any:
+        if self.booster is None:
+            raise RuntimeError("Ranker is not trained: call fit() or load a checkpoint")
+        return self.booster
+
+    def score_lists(self, queries: list[Query], candidates: list[np.ndarray], *, incremental: bool = False,
+                    ) -> list[np.ndarray]:
+        """Relevance of each query's candidates (batched feature assembly, one booster call)."""
+        booster = self._require_booster()
+        features = self.features(queries, candidates, incremental=incremental)
+        scores = booster.predict(features, num_threads=1) if len(features) else np.zeros(0)
+        bounds = np.cumsum([0] + [len(c) for c in candidates])
+        return [np.asarray(scores[a:b], dtype=np.float64) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+    def score(self, query: Query, candidates: np.ndarray) -> np.ndarray:
+        candidates = np.asarray(candidates, dtype=np.int64)
+        return self.score_lists([query], [candidates], incremental=query.user_id is not None)[0]
+
+    # -- persistence ----------------------------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        booster = self._require_booster()
+        return {
+            "booster": booster.model_to_string(),
+            "feature_names": self.feature_names,
+            "sources": self.sources.state(),
+            "facts": self.facts.state(),
+            "scid": None if self.scid is None else {
+                "config": dataclasses.asdict(self.scid.config), "state": self.scid.state()},
+            "two_tower": None if self.two_tower is None else {
+                "config": dataclasses.asdict(self.two_tower.config), "state": self.two_tower.state()},
+        }
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        import lightgbm as lgb
+
+        self.booster = lgb.Booster(model_str=state["booster"])
+        self.feature_names = list(state["feature_names"])
+        self.sources.load_state(state["sources"])
+        self.facts.load_state(state["facts"])
+        self.scid = self.two_tower = None
+        if state["scid"] is not None:
+            self.scid = SCID(SCIDConfig(**state["scid"]["config"]))
+            self.scid.load_state(state["scid"]["state"])
+        if state["two_tower"] is not None:
+            self.two_tower = RankingTwoTower(RankingTwoTowerConfig(**state["two_tower"]["config"]))
+            self.two_tower.load_state(state["two_tower"]["state"])
+        self._scid_states.clear()
+
+
+register("ranker_base", defaults={"use_scid": False, "use_two_tower": False})(Ranker)

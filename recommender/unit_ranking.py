@@ -1,0 +1,292 @@
+"""IU4Rec two-stage serving (section 4.1.2 / 4.2): interest-unit cards on the homepage, then the items of one unit.
+
+Both stages score with the active `iu_boosted` version; each function returns None when no version is active, and
+the caller (`recommender.selectors`) serves its baseline instead.
+- Stage 1 (`unit_cards_ranked`): candidate units from the viewer's IU history (their clicks' units and the units
+  they acted on most recently), units whose text centroid is nearest to the viewer's recent listings, and units
+  popular this week, at most 5k candidates for k cards. Each candidate's 6 newest active items are scored in one
+  batch by the network (the viewer's clicks are projected once for all of them), whose IU parts
+  (unit statistics, user x unit cross features, attention over the viewer's hierarchical IU click sequence and
+  their clicks' unit ids) carry what the units share; a unit's score is that of its best item, which is the item
+  its card shows. A unit without an active item the viewer may buy has no candidate item and never becomes a card.
+- Stage 2 (`unit_items_ranked`): every active item of the unit (not the viewer's own), ranked by the network.
+
+Query count is fixed per call (no per-unit loops); the network scores candidates in one forward pass.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import numpy as np
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Sum
+from django.utils import timezone
+
+from interest_units.models import InterestUnit, InterestUnitMember, UnitDailyStats, UserUnitStats
+from marketplace.models import Event, EventAction, Listing, ListingStatus
+from recommender.base import Query, Recommender
+from recommender.data import ACTION_CODE, ItemTable
+from recommender.dataset_db import UNIT_TYPE_PRIORITY, product_raw_ids, unit_features_from_db
+from recommender.retrieval import _vector_literal, vector_array
+from recommender.serving import served_model
+
+MODEL_NAME = "iu_boosted"
+HISTORY_DAYS = 30  # the click window the network was trained with (5.1.4)
+HISTORY_CLICKS = 150
+UNIT_FEATURES_SECONDS = 300  # how stale a process's copy of the unit statistics may be
+POPULAR_UNITS_CACHE_KEY = "recommender:iu-popular-units:v1"
+POPULAR_UNITS_SECONDS = 60
+STAGE1_ITEMS_PER_UNIT = 6  # newest active items of each candidate unit the network scores
+STAGE1_UNITS_PER_CARD = 5  # candidate units scored per card asked for (k cards: at most 5k units, 30k items)
+STAGE2_MAX_ITEMS = 500  # a unit's active items ranked on its page (newest first when it has more)
+NEAR_VECTORS = 2  # the viewer's recent embeddings searched: mean of the last clicks, and the last click
+NEAR_RECENT_CLICKS = 10
+CLICK = ACTION_CODE["item_view"]
+
+_features_at: dict[int, float] = {}  # version id -> when its unit statistics were last refreshed
+_lock = threading.Lock()
+
+
+# -- the served model ----------------------------------------------------------------------------------------
+def _served() -> Recommender | None:
+    served = served_model(MODEL_NAME)
+    if served is None:
+        return None
+    version_id, model = served
+    if not getattr(model.config, "unit_stats", False):  # the model does not read unit statistics
+        return model
+    now = time.monotonic()
+    with _lock:
+        stale = now - _features_at.get(version_id, -np.inf) > UNIT_FEATURES_SECONDS
+        if stale:
+            _features_at[version_id] = now
+    if stale:  # unit statistics grow all the time; a new listing inherits its unit's (IU4Rec 4.2.1)
+        model.set_unit_features(unit_features_from_db())
+    return model
+
+
+def viewer_query(viewer_id: int | None) -> Query:
+    """The viewer's item clicks of the last 30 days (oldest first, at most 150), as the network reads them."""
+    now = timezone.now()
+    if viewer_id is None:
+        return Query(surface="iu", timestamp=now.timestamp())
+    rows = list(
+        Event.objects.filter(user_id=viewer_id, action=EventAction.ITEM_VIEW, listing_id__isnull=False,
+                             created_at__gte=now - timedelta(days=HISTORY_DAYS))
+        .order_by("-created_at", "-pk").values_list("listing_id", "created_at")[:HISTORY_CLICKS]
+    )
+    rows.reverse()
+    return Query(
+        user_id=viewer_id,
+        history=[r[0] for r in rows],
+        history_actions=[CLICK] * len(rows),
+        history_timestamps=[r[1].timestamp() for r in rows],
+        surface="iu",
+        timestamp=now.timestamp() + 1.0,  # clicks of this very second count
+    )
+
+
+def _item_rows(listing_ids: list[int]) -> ItemTable:
+    """ItemTable rows of these listings (ordered by id) with their model unit: live before retired units, the
+    semantic unit before the SPU one (as `recommender.dataset_db` assigns it for training)."""
+    priority = " ".join(f"WHEN '{t}' THEN {i}" for i, t in enumerate(UNIT_TYPE_PRIORITY))
+    sql = f"""
+        SELECT l.id, COALESCE(l.c0_id, 0), COALESCE(l.c1_id, 0), COALESCE(l.c2_id, 0), COALESCE(l.brand_id, 0),
+               l.condition, l.price::float8, EXTRACT(EPOCH FROM l.created_at)::float8,
+               COALESCE((SELECT m.unit_id FROM {InterestUnitMember._meta.db_table} m
+                         JOIN {InterestUnit._meta.db_table} u ON u.id = m.unit_id
+                         WHERE m.listing_id = l.id AND m.type = ANY(%s)
+                         ORDER BY (u.retired_at IS NULL) DESC, CASE m.type {priority} END DESC LIMIT 1), 0)
+        FROM {Listing._meta.db_table} l WHERE l.id = ANY(%s) ORDER BY l.id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(UNIT_TYPE_PRIORITY), list(listing_ids)])
+        rows = cursor.fetchall()
+    columns = [np.array(c) for c in zip(*rows, strict=True)] if rows else [np.zeros(0)] * 9
+    item_id, c0, c1, c2, brand, condition, price, created, unit = columns
+    brand = brand.astype(np.int64)
+    c2 = c2.astype(np.int64)
+    return ItemTable(
+        item_id=item_id.astype(np.int64),
+        category=np.stack([c0, c1, c2], axis=1).astype(np.int64).reshape(-1, 3),
+        brand=brand,
+        product=product_raw_ids(brand, c2),
+        condition=condition.astype(np.int64),
+        price=price.astype(np.float32),
+        created_at=created.astype(np.float64),
+        interest_unit=unit.astype(np.int64),
+    )
+
+
+def _score(model: Recommender, query: Query, listing_ids: list[int]) -> np.ndarray:
+    """Click probabilities of the listings for the query; listings the model has not seen (posted after its
+    training) are added to its catalog first, so they are scored through their content and their unit."""
+    ids = np.asarray(listing_ids, dtype=np.int64)
+    if len(ids) == 0:
+        return np.zeros(0)
+    catalog = getattr(model, "catalog", None)
+    missing = ids if catalog is None else ids[~np.isin(ids, catalog.item_id)]
+    if len(missing):
+        model.set_catalog(_item_rows(missing.tolist()))
+    return np.asarray(model.score(query, ids), dtype=np.float64)
+
+
+# -- stage 2: the items of one unit --------------------------------------------------------------------------
+def unit_items_ranked(*, unit_id: int, viewer_id: int | None) -> list[int] | None:
+    """The unit's active items not owned by the viewer, best first for this viewer; None when no version is
+    active."""
+    model = _served()
+    if model is None:
+        return None
+    members = InterestUnitMember.objects.filter(unit_id=unit_id, listing__status=ListingStatus.ACTIVE)
+    if viewer_id is not None:
+        members = members.exclude(listing__seller_id=viewer_id)
+    ids = list(members.order_by("-listing__created_at", "-listing_id").values_list("listing_id", flat=True)
+               [:STAGE2_MAX_ITEMS])
+    scores = _score(model, viewer_query(viewer_id), ids)
+    order = np.argsort(-scores, kind="stable")  # ties: newest first
+    return [ids[i] for i in order]
+
+
+# -- stage 1: units for the homepage -------------------------------------------------------------------------
+def _history_units(viewer_id: int, query: Query, limit: int) -> list[int]:
+    """Units of the viewer's clicked listings (most clicked, then most recent) and the units they last acted on."""
+    clicked = query.history[::-1]  # newest first
+    by_listing = dict(
+        InterestUnitMember.objects.filter(listing_id__in=set(clicked), type__in=UNIT_TYPE_PRIORITY,
+                                          unit__retired_at__isnull=True)
+        .order_by("type").values_list("listing_id", "unit_id")  # "semantic" after "spu": semantic wins
+    )
+    counts: dict[int, int] = {}
+    for listing_id in clicked:
+        unit_id = by_listing.get(listing_id)
+        if unit_id is not None:
+            counts[unit_id] = counts.get(unit_id, 0) + 1
+    units = sorted(counts, key=lambda u: -counts[u])[:limit]  # stable: the most recent first among ties
+    units += list(
+        UserUnitStats.objects.filter(user_id=viewer_id, last_interaction_at__isnull=False,
+                                     unit__retired_at__isnull=True, unit__type__in=UNIT_TYPE_PRIORITY)
+        .order_by("-last_interaction_at").values_list("unit_id", flat=True)[:limit]
+    )
+    return units
+
+
+def _near_units(query: Query, limit: int) -> list[int]:
+    """Units whose text centroid is closest to the viewer's recent listings (the mean of the last clicks, and
+    the last click), in one statement."""
+    recent = list(dict.fromkeys(query.history[::-1]))[:NEAR_RECENT_CLICKS]
+    if not recent:
+        return []
+    found = dict(Listing.objects.filter(pk__in=recent, text_embedding__isnull=False)
+                 .values_list("pk", "text_embedding"))
+    vectors = [vector_array(found[i]) for i in recent if i in found]
+    if not vectors:
+        return []
+    mean = np.mean(vectors, axis=0)
+    searches = [mean / max(float(np.linalg.norm(mean)), 1e-12), vectors[0]][:NEAR_VECTORS]
+    part = (
+        f"(SELECT id FROM {InterestUnit._meta.db_table} WHERE retired_at IS NULL AND active_count > 0 "
+        f"AND centroid IS NOT NULL AND type = ANY(%s) ORDER BY centroid <=> %s::halfvec LIMIT %s)"
+    )
+    params: list[object] = []
+    for vector in searches:
+        params += [list(UNIT_TYPE_PRIORITY), _vector_literal(vector), limit]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join([part] * len(searches)), params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _popular_units(limit: int) -> list[int]:
+    """Live units with the most clicks this week (ids cached for a minute), then the fullest ones."""
+    try:
+        cached = cache.get(POPULAR_UNITS_CACHE_KEY)
+    except Exception:  # Redis down: carry on from Postgres
+        cached = None
+    if cached is not None and len(cached) >= limit:
+        return cached[:limit]
+    since = (timezone.now() - timedelta(days=7)).date()
+    units = list(
+        UnitDailyStats.objects.filter(day__gte=since, unit__retired_at__isnull=True, unit__active_count__gt=0,
+                                      unit__type__in=UNIT_TYPE_PRIORITY)
+        .values("unit_id").annotate(n=Sum("clicks")).order_by("-n", "-unit_id")
+        .values_list("unit_id", flat=True)[:limit]
+    )
+    if len(units) < limit:
+        units += list(
+            InterestUnit.objects.filter(retired_at__isnull=True, active_count__gt=0, type__in=UNIT_TYPE_PRIORITY)
+            .exclude(pk__in=units).order_by("-active_count", "-pk").values_list("pk", flat=True)[: limit - len(units)]
+        )
+    try:
+        cache.set(POPULAR_UNITS_CACHE_KEY, units, POPULAR_UNITS_SECONDS)
+    except Exception:
+        pass
+    return units
+
+
+def candidate_units(*, viewer_id: int | None, query: Query, k: int) -> list[int]:
+    """Stage-1 candidates in order of source: IU history, near the viewer's vectors, popular (no duplicates)."""
+    units: list[int] = []
+    if viewer_id is not None and query.history:
+        units += _history_units(viewer_id, query, limit=2 * k)
+        units += _near_units(query, limit=2 * k)
+    units += _popular_units(limit=3 * k)
+    return list(dict.fromkeys(units))[: STAGE1_UNITS_PER_CARD * k]
+
+
+def _unit_items(unit_ids: list[int], viewer_id: int | None, per_unit: int) -> tuple[list[tuple[int, int]], dict]:
+    """(unit id, listing id) pairs of each unit's newest active items the viewer may buy, and the units' numbers of
+    such items, in one statement."""
+    sql = f"""
+        SELECT unit_id, listing_id, n FROM (
+            SELECT m.unit_id, m.listing_id,
+                   ROW_NUMBER() OVER (PARTITION BY m.unit_id ORDER BY l.created_at DESC, l.id DESC) AS r,
+                   COUNT(*) OVER (PARTITION BY m.unit_id) AS n
+            FROM {InterestUnitMember._meta.db_table} m
+            JOIN {Listing._meta.db_table} l ON l.id = m.listing_id
+            WHERE m.unit_id = ANY(%s) AND l.status = %s AND (%s::bigint IS NULL OR l.seller_id <> %s::bigint)
+        ) ranked WHERE r <= %s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(unit_ids), ListingStatus.ACTIVE, viewer_id, viewer_id, per_unit])
+        rows = cursor.fetchall()
+    return [(r[0], r[1]) for r in rows], {r[0]: int(r[2]) for r in rows}
+
+
+def unit_cards_ranked(*, viewer_id: int | None, k: int) -> list[tuple[int, int, int]] | None:
+    """Stage 1: up to `k` (unit id, its best listing for the viewer, its number of active items), best unit
+    first; None when no version is active. Only units with an active item the viewer may buy are returned."""
+    model = _served()
+    if model is None:
+        return None
+    query = viewer_query(viewer_id)
+    units = candidate_units(viewer_id=viewer_id, query=query, k=k)
+    if not units:
+        return []
+    pairs, counts = _unit_items(units, viewer_id, STAGE1_ITEMS_PER_UNIT)
+    if not pairs:
+        return []
+    listing_ids = list(dict.fromkeys(listing for _, listing in pairs))
+    score_of = dict(zip(listing_ids, _score(model, query, listing_ids), strict=True))
+    best: dict[int, tuple[float, int]] = {}
+    for unit_id, listing_id in pairs:
+        score = score_of[listing_id]
+        if unit_id not in best or score > best[unit_id][0]:
+            best[unit_id] = (score, listing_id)
+    source_rank = {unit_id: rank for rank, unit_id in enumerate(units)}
+    ranked = sorted(best, key=lambda u: (-best[u][0], source_rank[u]))
+    # One card per item: a listing in two candidate units shows on the better one only.
+    cards: list[tuple[int, int, int]] = []
+    used: set[int] = set()
+    for unit_id in ranked:
+        listing_id = best[unit_id][1]
+        if listing_id in used:
+            continue
+        used.add(listing_id)
+        cards.append((unit_id, listing_id, counts[unit_id]))
+        if len(cards) == k:
+            break
+    return cards
