@@ -32,6 +32,9 @@ VECTOR_COLUMNS: dict[str, str] = {
     "mercatran": "mercatran_vector",
     "ranking_two_tower": "two_tower_vector",
 }
+# The models a surface uses when their version is active (selectors.py); the other registered models are
+# ablations or parts evaluated on their own, so `make demo` does not spend its background training on them.
+SURFACE_MODELS: tuple[str, ...] = ("pwprec", "mercatran", "iu_boosted", "ranker")
 ACTIVE_CHECK_SECONDS = 30.0  # how stale "which version is active" may be in a web process
 USER_VECTOR_CACHE_SECONDS = 24 * 3600
 HISTORY_LENGTH = 50

@@ -60,12 +60,12 @@ class Command(BaseCommand):
     def _train_in_background(self) -> None:
         """The storefront opens on baselines at once; each model trains on the gpu queue and replaces them as
         soon as its version beats the best baseline (see /admin/recommender/modelversion/)."""
-        from recommender.base import registered_names
         from recommender.models import ModelVersion
+        from recommender.serving import SURFACE_MODELS
         from recommender.tasks import model_train
 
         trained = set(ModelVersion.objects.exclude(checkpoint="").values_list("name", flat=True))
-        pending = [name for name in registered_names(kind="model") if name not in trained]
+        pending = [name for name in SURFACE_MODELS if name not in trained]
         for name in pending:
             model_train.apply_async(args=[name], queue="gpu")
         if pending:
