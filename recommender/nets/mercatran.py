@@ -13,6 +13,10 @@ Systems"), section 4.2.6 and Figure 9; evaluation protocol in 4.2.8 / Table 5; h
   inference.
 - **Loss**: per step, symmetric cross-entropy over temperature-scaled cosine similarities between the decoder's
   predictions and the item encoder's vectors of the true items, other rows of the batch being the negatives.
+  Two options of ours, off by default because on the demo data they cost recall without making the served row
+  more diverse (docs/evaluation/mercatran/notes.md): the same user's targets of the other steps as extra
+  negatives (`step_negatives`), and the next distinct listings not already in the input window as the decoder's
+  targets (`new_targets`).
 
 `mercatran_v1` is the paper's Mercatran V1 (two towers, one step): the encoder's newest position predicts the next
 item directly, no decoder. Serving runs one vector search per predicted step and merges the rows.
@@ -71,6 +75,8 @@ class MercatranConfig:
     window_stride: int = 1  # slide the (history, next n_steps) window by this many events (1: every position)
     # training
     temperature: float = 0.07  # cosine similarities are divided by this before the softmax
+    step_negatives: bool = False  # a step's prediction must also beat the same user's other-step targets
+    new_targets: bool = False  # decoder targets: the next n_steps distinct items not in the input window
     batch_size: int = 256  # in-batch negatives (paper: 3072); smaller batches = more steps on the demo data
     epochs: int = 3
     learning_rate: float = 2e-3  # AdamW peak, after warm-up, then cosine decay to 10 %
@@ -342,12 +348,15 @@ class MercatranNet(nn.Module):
 
 
 def symmetric_contrastive_loss(
-    predictions: torch.Tensor, targets: torch.Tensor, target_ids: torch.Tensor, temperature: float
+    predictions: torch.Tensor, targets: torch.Tensor, target_ids: torch.Tensor, temperature: float,
+    step_negatives: bool = False,
 ) -> torch.Tensor:
     """Mean over steps of the symmetric in-batch cross-entropy (CLIP-style) on cosine similarities.
 
     predictions, targets (B, S, d) unit vectors; target_ids (B, S): rows with the same target item at a step are
-    not used as each other's negatives.
+    not used as each other's negatives. With `step_negatives`, the same user's other steps join the negatives
+    (prediction s vs targets s' != s, and target s vs predictions s'), unless they hold the same item: in-batch
+    negatives from other users are easy to tell apart, these force the step vectors apart.
     """
     batch, steps = predictions.shape[0], predictions.shape[1]
     labels = torch.arange(batch, device=predictions.device)
@@ -357,7 +366,15 @@ def symmetric_contrastive_loss(
         logits = predictions[:, s] @ targets[:, s].T / temperature  # (B, B)
         same = (target_ids[:, s, None] == target_ids[None, :, s]) & ~eye
         logits = logits.masked_fill(same, float("-inf"))
-        losses.append(0.5 * (F.cross_entropy(logits, labels) + F.cross_entropy(logits.T, labels)))
+        by_prediction, by_target = logits, logits.T
+        if step_negatives and steps > 1:
+            others = [o for o in range(steps) if o != s]
+            repeat = target_ids[:, others] == target_ids[:, s, None]  # (B, S-1): same item, not a negative
+            extra = torch.einsum("bd,bod->bo", predictions[:, s], targets[:, others]) / temperature
+            by_prediction = torch.cat([logits, extra.masked_fill(repeat, float("-inf"))], dim=1)  # (B, B+S-1)
+            extra = torch.einsum("bd,bod->bo", targets[:, s], predictions[:, others]) / temperature
+            by_target = torch.cat([logits.T, extra.masked_fill(repeat, float("-inf"))], dim=1)  # (B, B+S-1)
+        losses.append(0.5 * (F.cross_entropy(by_prediction, labels) + F.cross_entropy(by_target, labels)))
     return torch.stack(losses).mean()
 
 
@@ -378,6 +395,29 @@ def interaction_log(events: EventLog) -> EventLog:
     """The six interactions with a listing, consecutive (user, action, item) repeats removed (MerRec 3.2)."""
     keep = (events.item >= 0) & np.isin(events.action, np.fromiter(INTERACTION_CODES, dtype=np.int64))
     return dedup_consecutive(events.select(keep).sorted())
+
+
+def new_target_rows(item: np.ndarray, history: np.ndarray, first: np.ndarray, end: np.ndarray, n_steps: int
+                    ) -> np.ndarray:
+    """(m, n_steps) flat rows of the first n_steps items from `first` on (before `end`) that are not in the
+    window's `history` (m, L) item ids (-1 = padding) and not repeats of an earlier target; -1 where fewer exist.
+
+    A like or cart tap after a view is no consecutive duplicate, so raw next items often re-name the history;
+    serving leaves the user's recent listings out of the row, so the decoder learns to point at new ones."""
+    out = np.full((len(first), n_steps), -1, dtype=np.int64)
+    for w in range(len(first)):
+        seen = set(history[w][history[w] >= 0].tolist())
+        found = 0
+        for row in range(int(first[w]), int(end[w])):
+            value = int(item[row])
+            if value in seen:
+                continue
+            seen.add(value)
+            out[w, found] = row
+            found += 1
+            if found == n_steps:
+                break
+    return out
 
 
 def window_bounds(lengths: np.ndarray, offsets: np.ndarray, n_steps: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
@@ -480,7 +520,12 @@ class Mercatran(Recommender):
         history_items, history_actions, _ = pad_histories(seqs, seqs.offsets[sequence], first, c.max_history)
         history = np.where(history_items >= 0, self._rows_of(history_items), -1)
         actions = np.where(history >= 0, history_actions.astype(np.int64), -1)
-        targets = self._rows_of(seqs.item[first[:, None] + np.arange(self.n_steps)[None, :]])
+        if c.new_targets and c.use_decoder:
+            ends = seqs.offsets[sequence + 1]
+            flat = new_target_rows(seqs.item, history_items, first, ends, self.n_steps)
+            targets = np.where(flat >= 0, self._rows_of(seqs.item[np.maximum(flat, 0)]), -1)
+        else:
+            targets = self._rows_of(seqs.item[first[:, None] + np.arange(self.n_steps)[None, :]])
         # Windows need every target's content and at least one readable history event.
         ok = (targets >= 0).all(axis=1) & (history >= 0).any(axis=1)
         return Windows(history[ok], actions[ok], targets[ok])
@@ -504,7 +549,9 @@ class Mercatran(Recommender):
         target_vectors = vectors[inverse[n_history:]].view(*targets.shape, -1)  # (B, S, d)
         memory = self.net.encode_history(history_vectors, actions, pad)  # (B, L, d)
         predictions = self.net.predict(memory, pad, target_vectors)  # (B, S, d)
-        return symmetric_contrastive_loss(predictions, target_vectors, targets, self.config.temperature)
+        return symmetric_contrastive_loss(
+            predictions, target_vectors, targets, self.config.temperature, self.config.step_negatives
+        )
 
     def fit(self, dataset: Dataset, valid: Dataset | None = None) -> dict[str, Any]:
         c = self.config

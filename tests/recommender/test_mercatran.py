@@ -28,6 +28,7 @@ from recommender.nets.mercatran import (
     MercatranConfig,
     MercatranNet,
     interaction_log,
+    new_target_rows,
     symmetric_contrastive_loss,
     window_bounds,
 )
@@ -172,6 +173,48 @@ def test_loss_is_low_when_predictions_match_targets() -> None:
     matched = symmetric_contrastive_loss(targets, targets, ids, 0.05)
     shuffled = symmetric_contrastive_loss(targets[torch.randperm(8)], targets, ids, 0.05)
     assert matched < 0.1 < shuffled
+
+
+def test_step_negatives_push_a_step_off_the_users_other_targets() -> None:
+    # given 8 users with 4 distinct targets each, and predictions that all point at the step-1 target (collapsed)
+    torch.manual_seed(0)
+    targets = torch.nn.functional.normalize(torch.randn(8, 4, 16), dim=-1)
+    ids = torch.arange(32).view(8, 4)
+    collapsed = targets[:, :1].expand(-1, 4, -1)
+    # when the same user's other steps join the negatives
+    plain = symmetric_contrastive_loss(collapsed, targets, ids, 0.05)
+    separated = symmetric_contrastive_loss(collapsed, targets, ids, 0.05, step_negatives=True)
+    matched = symmetric_contrastive_loss(targets, targets, ids, 0.05, step_negatives=True)
+    # then collapsing costs more, matching each step still costs little
+    assert separated > plain + 1.0
+    assert matched < 0.1
+    # and a repeated item (same id at every step) is never its own negative
+    repeated_ids = ids[:, :1].expand(-1, 4)
+    repeated = targets[:, :1].expand(-1, 4, -1)
+    assert torch.allclose(
+        symmetric_contrastive_loss(repeated, repeated, repeated_ids, 0.05, step_negatives=True),
+        symmetric_contrastive_loss(repeated, repeated, repeated_ids, 0.05),
+    )
+
+
+def test_new_targets_skip_the_history_and_repeats() -> None:
+    # given one sequence 1 2 3 2 4 4 5 6 7 cut after row 2 (history 1 2), and a cut with too few new items left
+    item = np.array([1, 2, 3, 2, 4, 4, 5, 6, 7])
+    history = np.array([[-1, 1, 2], [5, 6, 7]])
+    # when the decoder's targets are picked
+    rows = new_target_rows(item, history, first=np.array([2, 5]), end=np.array([9, 9]), n_steps=4)
+    # then they are the next distinct items not in the history (3 4 5 6), and -1 where none are left
+    assert item[rows[0]].tolist() == [3, 4, 5, 6]
+    assert rows[0].tolist() == [2, 4, 6, 7]
+    assert rows[1].tolist() == [5, -1, -1, -1]
+    # and a model trained with both options keeps only windows whose targets are new and distinct
+    dataset, _ = make_dataset(n_users=24)
+    model = create_recommender("mercatran", {**TINY, "epochs": 1, "new_targets": True, "step_negatives": True})
+    model.fit(dataset)
+    windows = model._windows(interaction_log(dataset.events), 1)
+    assert len(windows) > 0
+    for history, targets in zip(windows.history, windows.targets, strict=True):
+        assert len(set(targets.tolist())) == 4 and not set(targets.tolist()) & set(history.tolist())
 
 
 def test_training_lowers_loss_and_shapes(trained: tuple[Mercatran, Dataset, np.ndarray]) -> None:
