@@ -24,7 +24,13 @@ from interest_units.models import InterestUnit, InterestUnitMember, UserUnitStat
 from marketplace.models import Event, EventAction, Listing, ListingStatus
 from recommender.base import Query, Recommender
 from recommender.retrieval import listings_available, nearest_listing_ids, vector_array
-from recommender.serving import VECTOR_COLUMNS, served_model, user_query, user_vectors_get
+from recommender.serving import (
+    VECTOR_COLUMNS,
+    served_model,
+    user_query,
+    user_vectors_get,
+    user_vectors_request,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -176,12 +182,16 @@ def _home_rows_from_models(slate: Slate, *, viewer_id: int, recent: list[int], k
     """PWPRec multi-interest rows and the Mercatran "next up" row; False when no model serves this user."""
     served = False
     interests = user_vectors_get(user_id=viewer_id, space="pwprec")
+    steps = user_vectors_get(user_id=viewer_id, space="mercatran")
+    if (interests is None and served_model("pwprec")) or (steps is None and served_model("mercatran")):
+        # No vectors yet under the active versions (e.g. the viewer has not acted since an activation): compute
+        # them in the background, so the next page is personalised; this one falls back to the baselines.
+        user_vectors_request(user_id=viewer_id)
     if interests is not None:
         for vector in _distinct(interests):
             listings = _vector_row(vector, space="pwprec", k=k, viewer_id=viewer_id, exclude=set(recent), shown=shown)
             slate.add(Row("home_for_you", _because_label(vector, space="pwprec", recent=recent), "pwprec", listings))
         served = True
-    steps = user_vectors_get(user_id=viewer_id, space="mercatran")
     if steps is not None:
         # Mercatran's 4 predicted next interactions: one search each, merged round-robin into one diverse row.
         per_step = [_vector_row(v, space="mercatran", k=k, viewer_id=viewer_id, exclude=set(recent), shown=set())

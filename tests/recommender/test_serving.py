@@ -81,3 +81,15 @@ def test_new_listing_gets_a_vector_at_once(served_pwprec):
     listing = listing_create(seller=UserFactory(), title="Brand new lamp", price=10, category=category_path()[2])
     listing.refresh_from_db()
     assert listing.pwprec_vector is not None
+
+
+def test_a_viewer_without_vectors_gets_them_from_the_first_homepage(served_pwprec, client):
+    listings, users = served_pwprec
+    viewer = users[2]  # has history from before the activation, no stored vectors
+    assert not UserVectors.objects.filter(user=viewer).exists()
+    client.force_login(viewer)
+    first = client.get(reverse("api-home"), {"k": 10}).json()
+    assert not any(row["recommender"] == "pwprec" for row in first["rows"])  # baselines while they are computed
+    assert UserVectors.objects.filter(user=viewer, space="pwprec").exists()  # the refresh ran (eager in tests)
+    second = client.get(reverse("api-home"), {"k": 10}).json()
+    assert any(row["recommender"] == "pwprec" for row in second["rows"])
