@@ -8,8 +8,12 @@ uses every feature group; `ranker_base` is the same ranker without the SCID and 
 Training (`fit`): the training events are cut in time; the retrieval sources, SCID and the two-tower are fitted on
 the part before the cut, and LightGBM learns on queries after it (VIP session prefixes and homepages), so no
 feature has seen its own label (co-occurrence counts would otherwise contain the target pair). Candidates are the
-union of the sources' top lists, labels the items touched next, graded. LightGBM runs deterministically
-(`deterministic=True`, one thread, a seed): the same data gives the same trees.
+union of the sources' top lists, labels the items touched next, graded. Model scores (the sources', the text
+cosine, SCID's coefficients, the two-tower cosine) also enter relative to the query's best candidate: lambdarank
+compares candidates within a query, while their absolute level shifts from user to user. The relevance is the
+mean of `bags` boosters trained on query subsamples under different seeds (less variance than one booster, whose
+early stopping on noisy labels picks anywhere from a few to a few dozen trees). LightGBM runs deterministically
+(`deterministic=True`, one thread, seeds derived from `seed`): the same data gives the same trees.
 
 Serving: `score(query, candidates)` re-ranks any candidate list; features come from lookups fitted with the model
 (no database access), one GRU step per new session event for SCID (`ScidState`, cached per user), and one user
@@ -35,12 +39,14 @@ from recommender.nets.scid import FEATURE_NAMES as SCID_FEATURES
 from recommender.nets.scid import SCID, SCIDConfig, ScidState
 from recommender.ranking_features import (
     BASE_FEATURES,
+    RELATIVE_BASE,
     Availability,
     CandidateSources,
     ItemFacts,
     RankingQueries,
     base_features,
     ranking_queries,
+    relative_to_max,
 )
 
 TWO_TOWER_FEATURES: tuple[str, ...] = ("two_tower_cosine",)
@@ -64,12 +70,21 @@ class RankerConfig:
     lambda_l2: float = 10.0
     early_stopping: int = 50  # rounds without a better validation nDCG@10
     valid_fraction: float = 0.15  # the latest training queries, for early stopping
+    relative: bool = True  # add each model score minus its query's maximum
+    bags: int = 5  # boosters averaged, each on a seeded subsample of the training queries
+    bag_fraction: float = 0.8  # share of training queries per booster (when bags > 1)
     scid: dict[str, Any] = field(default_factory=lambda: {"epochs": 3, "patience": 2, "max_segments": 20_000})
     two_tower: dict[str, Any] = field(default_factory=lambda: {"pretrain_samples": 60_000, "pretrain_epochs": 2})
     seed: int = 0
 
 
-def lightgbm_params(config: RankerConfig) -> dict[str, Any]:
+def relative_names(names: list[str] | tuple[str, ...]) -> list[str]:
+    return [f"{n}_rel" for n in names]
+
+
+def lightgbm_params(config: RankerConfig, bag: int = 0) -> dict[str, Any]:
+    subsample = {"bagging_fraction": config.bag_fraction, "bagging_freq": 1, "bagging_by_query": True} \
+        if config.bags > 1 else {}
     return {
         "objective": "lambdarank",
         "metric": "ndcg",
@@ -82,36 +97,80 @@ def lightgbm_params(config: RankerConfig) -> dict[str, Any]:
         "deterministic": True,
         "force_row_wise": True,
         "num_threads": 1,
-        "seed": config.seed,
+        "seed": config.seed + 7919 * bag,  # bag 0 keeps the configured seed
         "verbose": -1,
+        **subsample,
     }
+
+
+class BoosterBag:
+    """LightGBM boosters whose predictions are averaged (bagging)."""
+
+    def __init__(self, boosters: list[Any]) -> None:
+        self.boosters = boosters
+
+    def predict(self, features: np.ndarray, num_threads: int = 1) -> np.ndarray:
+        return np.mean([b.predict(features, num_threads=num_threads) for b in self.boosters], axis=0)
+
+    def num_feature(self) -> int:
+        return int(self.boosters[0].num_feature())
+
+    def feature_importance(self, importance_type: str = "gain") -> np.ndarray:
+        return np.sum([b.feature_importance(importance_type=importance_type) for b in self.boosters], axis=0)
+
+    def model_strings(self) -> list[str]:
+        return [b.model_to_string() for b in self.boosters]
+
+    @classmethod
+    def from_strings(cls, models: str | list[str]) -> BoosterBag:
+        import lightgbm as lgb
+
+        return cls([lgb.Booster(model_str=m) for m in ([models] if isinstance(models, str) else models)])
 
 
 def train_lambdarank(
     features: np.ndarray, labels: np.ndarray, group_sizes: np.ndarray, config: RankerConfig,
     feature_names: list[str],
 ) -> tuple[Any, dict[str, Any]]:
-    """A LightGBM lambdarank booster on query groups (rows grouped, in time order); the latest `valid_fraction`
-    of the groups stop the boosting early."""
+    """`config.bags` LightGBM lambdarank boosters on query groups (rows grouped, in time order), averaged; the
+    latest `valid_fraction` of the groups stop each booster early and score the bag."""
     import lightgbm as lgb
 
     n_valid = int(len(group_sizes) * config.valid_fraction) if len(group_sizes) >= 20 else 0
     split = int(group_sizes[: len(group_sizes) - n_valid].sum())
-    params = lightgbm_params(config)
     train_set = lgb.Dataset(features[:split], labels[:split], group=group_sizes[: len(group_sizes) - n_valid],
-                            feature_name=feature_names, free_raw_data=False)
-    callbacks, valid_sets = [], []
+                            feature_name=feature_names, free_raw_data=False,
+                            params={"verbose": -1, "force_row_wise": True})
+    valid_set = lgb.Dataset(features[split:], labels[split:], group=group_sizes[len(group_sizes) - n_valid :],
+                            reference=train_set) if n_valid else None
+    boosters, trees = [], []
+    for bag in range(max(config.bags, 1)):
+        callbacks = [lgb.early_stopping(config.early_stopping, verbose=False)] if n_valid else []
+        booster = lgb.train(lightgbm_params(config, bag), train_set, num_boost_round=config.num_trees,
+                            valid_sets=[valid_set] if valid_set is not None else [], callbacks=callbacks)
+        if booster.best_iteration:  # keep only the trees early stopping chose
+            booster = lgb.Booster(model_str=booster.model_to_string(num_iteration=booster.best_iteration))
+        boosters.append(booster)
+        trees.append(int(booster.num_trees()))
+    bag = BoosterBag(boosters)
+    log = {"trees": trees, "train_groups": len(group_sizes) - n_valid, "valid_groups": n_valid,
+           "rows": int(len(labels))}
     if n_valid:
-        valid_sets = [lgb.Dataset(features[split:], labels[split:], group=group_sizes[len(group_sizes) - n_valid :],
-                                  reference=train_set)]
-        callbacks.append(lgb.early_stopping(config.early_stopping, verbose=False))
-    booster = lgb.train(params, train_set, num_boost_round=config.num_trees, valid_sets=valid_sets,
-                        callbacks=callbacks)
-    log = {"trees": int(booster.best_iteration or booster.num_trees()), "train_groups": len(group_sizes) - n_valid,
-           "valid_groups": n_valid, "rows": int(len(labels))}
-    if n_valid:
-        log["valid_ndcg@10"] = float(booster.best_score["valid_0"]["ndcg@10"])
-    return booster, log
+        log["valid_ndcg@10"] = bag_ndcg(bag.predict(features[split:]), labels[split:], group_sizes[-n_valid:])
+    return bag, log
+
+
+def bag_ndcg(scores: np.ndarray, labels: np.ndarray, group_sizes: np.ndarray, k: int = 10) -> float:
+    """Mean nDCG@k (LightGBM's gains 2^label - 1; a query without a positive counts 1, as LightGBM)."""
+    out, start = [], 0
+    for n in group_sizes.tolist():
+        s, y = scores[start : start + n], labels[start : start + n].astype(np.float64)
+        start += n
+        discount = 1.0 / np.log2(np.arange(2, min(k, n) + 2))
+        ideal = float(((2 ** np.sort(y)[::-1][:k] - 1) * discount).sum())
+        order = np.argsort(-s, kind="stable")[:k]
+        out.append(float(((2 ** y[order] - 1) * discount).sum()) / ideal if ideal > 0 else 1.0)
+    return float(np.mean(out)) if out else 0.0
 
 
 def label_rows(queries: RankingQueries, candidates: list[np.ndarray]) -> np.ndarray:
@@ -144,11 +203,12 @@ class Ranker(Recommender):
 
     # -- features ----------------------------------------------------------------------------------------------
     def feature_groups(self) -> list[str]:
-        names = list(BASE_FEATURES)
+        rel = self.config.relative
+        names = list(BASE_FEATURES) + (relative_names(RELATIVE_BASE) if rel else [])
         if self.config.use_scid:
-            names += list(SCID_FEATURES)
+            names += list(SCID_FEATURES) + (relative_names(SCID_FEATURES) if rel else [])
         if self.config.use_two_tower:
-            names += list(TWO_TOWER_FEATURES)
+            names += list(TWO_TOWER_FEATURES) + (relative_names(TWO_TOWER_FEATURES) if rel else [])
         return names
 
     def fit_components(self, dataset: Dataset) -> dict[str, Any]:
@@ -183,7 +243,8 @@ class Ranker(Recommender):
     def features(self, queries: list[Query], candidates: list[np.ndarray], *, incremental: bool = False,
                  two_towers: dict[str, RankingTwoTower] | None = None) -> np.ndarray:
         """(sum of candidates, len(feature_groups())) float32 rows, query by query. `two_towers` replaces the
-        two-tower column by one column per given model (ablations); `incremental` uses the cached SCID states."""
+        two-tower column (and its relative one) by one (two) per given model (ablations); `incremental` uses the
+        cached SCID states."""
         scores: list[dict[str, np.ndarray]] = []
         for s in range(0, len(queries), 128):
             batch, cands = queries[s : s + 128], candidates[s : s + 128]
@@ -192,9 +253,15 @@ class Ranker(Recommender):
             for b, c in enumerate(cands):
                 cols = np.searchsorted(flat, c)
                 scores.append({name: m[b, cols] for name, m in matrix.items()})
-        blocks = [base_features(queries, candidates, scores, self.facts, self.sources.models["content"])]
+        sizes = np.array([len(c) for c in candidates], dtype=np.int64)
+        base = base_features(queries, candidates, scores, self.facts, self.sources.models["content"])
+        blocks = [base]
+        if self.config.relative:
+            blocks.append(relative_to_max(base[:, [BASE_FEATURES.index(n) for n in RELATIVE_BASE]], sizes))
         if self.config.use_scid:
             blocks.append(self._scid_features(queries, candidates, incremental))
+            if self.config.relative:
+                blocks.append(relative_to_max(blocks[-1], sizes))
         towers = two_towers if two_towers is not None else (
             {"two_tower": self.two_tower} if self.config.use_two_tower else {})
         for tower in towers.values():
@@ -202,6 +269,8 @@ class Ranker(Recommender):
                 np.asarray(tower.score(q, c), dtype=np.float32)[:, None] if len(c) else np.zeros((0, 1), np.float32)
                 for q, c in zip(queries, candidates, strict=True)
             ]) if queries else np.zeros((0, 1), dtype=np.float32))
+            if self.config.relative:
+                blocks.append(relative_to_max(blocks[-1], sizes))
         return np.concatenate(blocks, axis=1).astype(np.float32)
 
     def _scid_features(self, queries: list[Query], candidates: list[np.ndarray], incremental: bool) -> np.ndarray:
@@ -302,7 +371,7 @@ class Ranker(Recommender):
     def state(self) -> dict[str, Any]:
         booster = self._require_booster()
         return {
-            "booster": booster.model_to_string(),
+            "booster": booster.model_strings(),
             "feature_names": self.feature_names,
             "sources": self.sources.state(),
             "facts": self.facts.state(),
@@ -313,10 +382,10 @@ class Ranker(Recommender):
         }
 
     def load_state(self, state: dict[str, Any]) -> None:
-        import lightgbm as lgb
-
-        self.booster = lgb.Booster(model_str=state["booster"])
+        self.booster = BoosterBag.from_strings(state["booster"])
         self.feature_names = list(state["feature_names"])
+        # checkpoints from before the relative features: serve them with the features they were trained on
+        self.config = dataclasses.replace(self.config, relative=any(n.endswith("_rel") for n in self.feature_names))
         self.sources.load_state(state["sources"])
         self.facts.load_state(state["facts"])
         self.scid = self.two_tower = None

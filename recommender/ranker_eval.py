@@ -28,9 +28,10 @@ from recommender.base import Recommender
 from recommender.data import Dataset
 from recommender.evaluation import concat_events
 from recommender.nets.scid import FEATURE_NAMES as SCID_FEATURES
-from recommender.ranker import Ranker, RankerConfig, label_rows, train_lambdarank
+from recommender.ranker import TWO_TOWER_FEATURES, Ranker, RankerConfig, label_rows, relative_names, train_lambdarank
 from recommender.ranking_features import (
     BASE_FEATURES,
+    RELATIVE_BASE,
     SOURCES,
     Availability,
     CandidateSources,
@@ -159,9 +160,12 @@ def relative_gain(new: float, old: float) -> float | None:
 def ranker_ablation(
     train: Dataset, test: Dataset, *, config: RankerConfig | None = None, max_vip: int | None = DEFAULT_TEST_VIP,
     max_home: int | None = DEFAULT_TEST_HOME, log: Callable[[str], None] = print, dump: Path | None = None,
+    variants: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Every variant of `VARIANTS` trained and scored on the same queries; {"models", "gains", "training"}.
-    `dump` saves the feature matrices there (npz), to study LightGBM settings without recomputing them."""
+    """Every variant of `VARIANTS` (or the named `variants`) trained and scored on the same queries; {"models",
+    "gains", "training"}. `dump` saves the feature matrices there (npz), to study LightGBM settings without
+    recomputing them."""
+    chosen = {name: VARIANTS[name] for name in (variants or list(VARIANTS))}
     started_all = time.perf_counter()
     config = config or RankerConfig()
     ranker = Ranker(dataclasses.replace(config, use_scid=True, use_two_tower=False))
@@ -185,11 +189,18 @@ def ranker_ablation(
         towers[name] = tower
     log(f"two-towers fitted in {time.perf_counter() - started:.0f} s")
 
-    columns = {"base": list(range(len(BASE_FEATURES))),
-               "scid": list(range(len(BASE_FEATURES), len(BASE_FEATURES) + len(SCID_FEATURES)))}
-    for t, name in enumerate(("tt", "tt_pretrain", "tt_nodebias")):
-        columns[name] = [len(BASE_FEATURES) + len(SCID_FEATURES) + t]
-    names = list(BASE_FEATURES) + list(SCID_FEATURES)
+    # the layout of `ranker.features` with three towers: each group's columns, then (config.relative) their
+    # relative versions
+    rel = config.relative
+    group_names = {"base": list(BASE_FEATURES) + (relative_names(RELATIVE_BASE) if rel else []),
+                   "scid": list(SCID_FEATURES) + (relative_names(SCID_FEATURES) if rel else [])}
+    for name in ("tt", "tt_pretrain", "tt_nodebias"):
+        group_names[name] = list(TWO_TOWER_FEATURES) + (relative_names(TWO_TOWER_FEATURES) if rel else [])
+    columns, names, at = {}, [], 0
+    for group, group_cols in group_names.items():
+        columns[group] = list(range(at, at + len(group_cols)))
+        names += group_cols
+        at += len(group_cols)
 
     def matrix(queries: RankingQueries, candidates: list[np.ndarray]) -> np.ndarray:
         return ranker.features(queries.queries, candidates,
@@ -229,15 +240,16 @@ def ranker_ablation(
             test_q, test_c, split_scores(np.nan_to_num(x_test[:, columns[tower][0]], nan=-2.0).astype(np.float64)))
     importance: dict[str, dict[str, float]] = {}
     per_query: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for variant, groups_used in VARIANTS.items():
+    for variant, groups_used in chosen.items():
         cols = [c for g in groups_used for c in columns[g]]
-        feature_names = [names[c] if c < len(names) else "two_tower_cosine" for c in cols]
+        feature_names = [names[c] for c in cols]
         started = time.perf_counter()
         booster, fit_log = train_lambdarank(x_train[:, cols], y_train, groups, config, feature_names)
         scores = booster.predict(x_test[:, cols], num_threads=1)
         models[variant] = ranking_metrics(test_q, test_c, split_scores(np.asarray(scores, dtype=np.float64)))
         per_query[variant] = per_query_metrics(test_q, test_c, split_scores(np.asarray(scores, dtype=np.float64)))
         models[variant]["trees"] = fit_log["trees"]
+        models[variant]["valid_ndcg@10"] = fit_log.get("valid_ndcg@10")
         models[variant]["fit_seconds"] = round(time.perf_counter() - started, 1)
         gain = booster.feature_importance(importance_type="gain")
         importance[variant] = {n: round(float(g) / max(float(gain.sum()), 1e-12), 4)
@@ -245,6 +257,8 @@ def ranker_ablation(
         log(f"{variant}: ndcg@10 {models[variant]['ndcg@10']:.4f} mrr {models[variant]['mrr']:.4f}")
     gains = {}
     for name, (with_, without) in GAINS.items():
+        if with_ not in models or without not in models:
+            continue
         gains[name] = {metric: relative_gain(models[with_][metric], models[without][metric])
                        for metric in ("ndcg@10", "mrr", "mrr_seen", "mrr_not_seen")
                        if metric in models[with_] and metric in models[without]}
@@ -279,7 +293,8 @@ def write_ablation_report(out_dir: str | Path, result: dict[str, Any], header: l
     models = result["models"]
     lines = ["# Ranking stage: SCID and the ranking-tuned two-tower in a LightGBM ranker", ""]
     lines += [f"- {h}" for h in header]
-    columns = ("mrr", "mrr_seen", "mrr_not_seen", "recall@5", "recall@10", "recall@20", "recall@10_seen",
+    columns = ("valid_ndcg@10", "mrr", "mrr_seen", "mrr_not_seen",
+               "recall@5", "recall@10", "recall@20", "recall@10_seen",
                "recall@10_not_seen", "ndcg@10", "ndcg@10_vip", "ndcg@10_home")
     lines += ["", "## MRR / Recall@K / nDCG@10 on the test period (seen / not seen as MercadoLibre Tables 2-4)", "",
               "| model | " + " | ".join(columns) + " |", "| --- |" + " --- |" * len(columns)]

@@ -41,7 +41,24 @@ BASE_FEATURES: tuple[str, ...] = (
     "age_days",  # freshness: days since the listing was created, at the query's time
     "is_vip", "history_length",
 )
+# Model scores whose level shifts from query to query: the ranker also sees them relative to the query's best
+# candidate (lambdarank compares candidates within a query; trees split on absolute values).
+RELATIVE_BASE: tuple[str, ...] = (*(f"{s}_score" for s in SOURCES), "current_cosine")
 BUY = ACTION_CODE["buy_comp"]
+
+
+def relative_to_max(values: np.ndarray, group_sizes: np.ndarray) -> np.ndarray:
+    """(rows, k) float32: each column minus its maximum over the row's query (consecutive groups of
+    `group_sizes` rows); NaN stays NaN, a query whose column is all NaN stays NaN."""
+    values = np.asarray(values, dtype=np.float32)
+    sizes = np.asarray(group_sizes, dtype=np.int64)
+    if values.shape[0] == 0:
+        return values.copy()
+    starts = (np.cumsum(sizes) - sizes)[sizes > 0]
+    best = np.maximum.reduceat(np.where(np.isnan(values), -np.inf, values), starts, axis=0)
+    best = np.repeat(best, sizes[sizes > 0], axis=0)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(best), values - best, np.nan).astype(np.float32)
 
 
 # -- queries ---------------------------------------------------------------------------------------------------

@@ -15,9 +15,15 @@ from marketplace.services.listings import listing_buy
 from recommender.base import Query, create_recommender, load_recommender
 from recommender.data import ACTION_CODE, Dataset, EventLog, ItemTable
 from recommender.nets.scid import FEATURE_NAMES as SCID_FEATURES
-from recommender.ranker import TWO_TOWER_FEATURES, Ranker
+from recommender.ranker import TWO_TOWER_FEATURES, Ranker, relative_names
 from recommender.ranker_eval import ranking_metrics
-from recommender.ranking_features import BASE_FEATURES, RankingQueries, ranking_queries
+from recommender.ranking_features import (
+    BASE_FEATURES,
+    RELATIVE_BASE,
+    RankingQueries,
+    ranking_queries,
+    relative_to_max,
+)
 
 VIEW, LIKE, BUY = ACTION_CODE["item_view"], ACTION_CODE["item_like"], ACTION_CODE["buy_comp"]
 TINY = {
@@ -85,13 +91,37 @@ def probe(dataset: Dataset) -> tuple[list[Query], list[np.ndarray]]:
 
 def test_ranker_uses_scid_and_two_tower_features_and_base_does_not(ranker: Ranker, dataset: Dataset) -> None:
     base = create_recommender("ranker_base", TINY)
-    assert base.feature_groups() == list(BASE_FEATURES)
-    assert ranker.feature_names == list(BASE_FEATURES) + list(SCID_FEATURES) + list(TWO_TOWER_FEATURES)
+    assert base.feature_groups() == list(BASE_FEATURES) + relative_names(RELATIVE_BASE)
+    assert ranker.feature_names == (list(BASE_FEATURES) + relative_names(RELATIVE_BASE) + list(SCID_FEATURES)
+                                    + relative_names(SCID_FEATURES) + list(TWO_TOWER_FEATURES)
+                                    + relative_names(TWO_TOWER_FEATURES))
     assert ranker.booster.num_feature() == len(ranker.feature_names)
+    assert len(ranker.booster.boosters) == 5  # the default bag
     queries, candidates = probe(dataset)
     features = ranker.features(queries[:3], candidates[:3])
     assert features.shape == (90, len(ranker.feature_names))
-    assert np.isfinite(features[:, len(BASE_FEATURES):]).all()  # SCID and the cosine exist for every candidate
+    first_scid = len(BASE_FEATURES) + len(RELATIVE_BASE)
+    assert np.isfinite(features[:, first_scid:]).all()  # SCID and the cosine exist for every candidate
+    # the relative columns: zero at each query's best candidate, never above it
+    rel = features[:, -1].reshape(3, 30)
+    np.testing.assert_allclose(rel.max(axis=1), 0.0, atol=1e-6)
+    np.testing.assert_allclose(features[:, -2].reshape(3, 30) - features[:, -2].reshape(3, 30).max(axis=1)[:, None],
+                               rel, atol=1e-6)
+
+
+def test_relative_to_max_is_per_query_and_keeps_missing_values() -> None:
+    values = np.array([[1.0, np.nan], [3.0, np.nan], [-1.0, 2.0], [0.5, np.nan], [2.0, 5.0]], dtype=np.float32)
+    out = relative_to_max(values, np.array([2, 0, 3]))
+    expected = np.array([[-2.0, np.nan], [0.0, np.nan], [-3.0, -3.0], [-1.5, np.nan], [0.0, 0.0]])
+    np.testing.assert_allclose(out, expected)
+
+
+def test_bagged_boosters_differ_and_their_mean_is_the_score(ranker: Ranker, dataset: Dataset) -> None:
+    queries, candidates = probe(dataset)
+    features = ranker.features(queries, candidates)
+    each = [b.predict(features, num_threads=1) for b in ranker.booster.boosters]
+    assert not np.array_equal(each[0], each[1])  # different seeds and query subsamples
+    np.testing.assert_allclose(np.concatenate(ranker.score_lists(queries, candidates)), np.mean(each, axis=0))
 
 
 def test_training_is_deterministic_under_a_seed(ranker: Ranker, dataset: Dataset) -> None:
@@ -221,3 +251,16 @@ def test_served_ranker_reranks_home_and_item_rows_without_sold_or_own_listings(s
     # the ranker's order, not the retrieval order: the row equals the model's top 6 of the candidates it was given
     similar = next(row for row in item["rows"] if row["surface"] == "vip_similar")
     assert similar["recommender"] == "ranker"
+
+
+def test_a_checkpoint_from_before_relative_features_and_bags_still_scores(dataset: Dataset) -> None:
+    old = create_recommender("ranker_base", {**TINY, "relative": False, "bags": 1})
+    old.fit(dataset)
+    state = old.state()
+    state["booster"] = state["booster"][0]  # the old format: one model string
+    loaded = create_recommender("ranker_base", TINY)  # today's defaults: relative features, 5 bags
+    loaded.load_state(state)
+    assert not loaded.config.relative and loaded.booster.num_feature() == len(BASE_FEATURES)
+    queries, candidates = probe(dataset)
+    np.testing.assert_array_equal(np.concatenate(loaded.score_lists(queries, candidates)),
+                                  np.concatenate(old.score_lists(queries, candidates)))

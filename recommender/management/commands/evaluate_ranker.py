@@ -30,6 +30,8 @@ class Command(BaseCommand):
                             help="home training queries (default: the ranker's setting)")
         parser.add_argument("--seed", type=int, default=0,
                             help="seeds the query samples, the nets and LightGBM (repeat with others to see spread)")
+        parser.add_argument("--variants", default=None, metavar="A,B",
+                            help="comma-separated ranker variants to train (default: all of ranker_eval.VARIANTS)")
 
     def handle(self, *args: object, **options: Any) -> None:
         import dataclasses
@@ -53,7 +55,8 @@ class Command(BaseCommand):
             self.stdout.write(f"[{time.perf_counter() - started:6.0f} s] {line}")
 
         result = ranker_ablation(data.train, data.test, config=config, max_vip=options["test_vip"],
-                                 max_home=options["test_home"], log=log)
+                                 max_home=options["test_home"], log=log,
+                                 variants=options["variants"].split(",") if options["variants"] else None)
         sizes = data.sizes()
         header = [
             *data.notes,
@@ -63,7 +66,8 @@ class Command(BaseCommand):
             f"training queries: {result['training']['train_queries']:,} with a labelled candidate "
             f"({result['training']['train_rows']:,} rows); features fitted before "
             f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime(result['training']['feature_cut']))} UTC",
-            f"command: manage.py evaluate_ranker --out {options['out']} --seed {options['seed']}; "
+            f"command: manage.py evaluate_ranker --out {options['out']} --seed {options['seed']}"
+            + (f" --variants '{options['variants']}'" if options["variants"] else "") + "; "
             f"wall time {time.perf_counter() - started:.0f} s on one thread (torch and LightGBM)",
         ]
         paths = write_ablation_report(options["out"], result, header)
