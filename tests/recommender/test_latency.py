@@ -2,18 +2,16 @@
 
 from datetime import timedelta
 
-import numpy as np
 import pytest
 import torch
 from django.utils import timezone
 
 from marketplace.models import Event, EventAction
-from recommender.base import create_recommender
-from recommender.dataset_db import dataset_from_db
 from recommender.latency import nrt_latency_run
-from recommender.models import ModelVersion, UserVectors
+from recommender.models import UserVectors
 from recommender.serving import served_models_forget
-from tests.factories import ListingFactory, UserFactory
+from tests.factories import UserFactory
+from tests.recommender.served import listings_with_text_vectors, pwprec_trained_and_activated
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,12 +23,7 @@ TINY = {"d": 64, "n_layers": 1, "n_heads": 2, "max_epochs": 1, "n_interests": 2,
 def served(tmp_path, settings):
     settings.RECOMMENDER_ARTIFACTS_DIR = tmp_path
     torch.manual_seed(0)
-    rng = np.random.default_rng(0)
-    listings = [ListingFactory(title=f"Item {i}") for i in range(30)]
-    for listing in listings:
-        vector = rng.normal(size=384).astype(np.float32)
-        listing.text_embedding = vector / np.linalg.norm(vector)
-        listing.save(update_fields=["text_embedding"])
+    listings = listings_with_text_vectors(30)
     users = [UserFactory() for _ in range(3)]
     start = timezone.now() - timedelta(days=1)
     Event.objects.bulk_create([
@@ -38,11 +31,7 @@ def served(tmp_path, settings):
               action=EventAction.ITEM_VIEW, page="vip", created_at=start + timedelta(hours=step // 3, minutes=step))
         for u, user in enumerate(users) for step in range(6)
     ])
-    model = create_recommender("pwprec", TINY)
-    model.fit(dataset_from_db())
-    ModelVersion.objects.create(name="pwprec", checkpoint=str(model.save(tmp_path / "pwprec.pt")), metrics={},
-                                is_active=True)
-    served_models_forget()
+    pwprec_trained_and_activated(tmp_path, TINY)
     yield users
     served_models_forget()
 

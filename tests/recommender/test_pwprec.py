@@ -262,18 +262,12 @@ def served_tiny_pwprec(tmp_path, settings):
     from django.utils import timezone
 
     from marketplace.models import Event, EventAction
-    from recommender.dataset_db import dataset_from_db
-    from recommender.models import ModelVersion
     from recommender.serving import served_models_forget
-    from tests.factories import ListingFactory, UserFactory
+    from tests.factories import UserFactory
+    from tests.recommender.served import listings_with_text_vectors, pwprec_trained_and_activated
 
     settings.RECOMMENDER_ARTIFACTS_DIR = tmp_path
-    rng = np.random.default_rng(0)
-    listings = [ListingFactory(title=f"Item {i}") for i in range(12)]
-    for listing in listings:
-        vector = rng.normal(size=384).astype(np.float32)
-        listing.text_embedding = vector / np.linalg.norm(vector)
-        listing.save(update_fields=["text_embedding"])
+    listings = listings_with_text_vectors(12)
     users = [UserFactory() for _ in range(3)]
     start = timezone.now() - timedelta(days=1)
     Event.objects.bulk_create([
@@ -281,12 +275,7 @@ def served_tiny_pwprec(tmp_path, settings):
               action=EventAction.ITEM_VIEW, page="vip", created_at=start + timedelta(hours=step // 3, minutes=u + step))
         for u, user in enumerate(users) for step in range(6)
     ])
-    model = create_recommender("pwprec", {**TINY, "d": 64, "max_epochs": 1})
-    model.fit(dataset_from_db())
-    version = ModelVersion.objects.create(
-        name="pwprec", checkpoint=str(model.save(tmp_path / "pwprec.pt")), metrics={}, is_active=True
-    )
-    served_models_forget()
+    version = pwprec_trained_and_activated(tmp_path, {**TINY, "d": 64, "max_epochs": 1})
     yield version, users
     served_models_forget()
 

@@ -10,12 +10,10 @@ from django.utils import timezone
 from marketplace.models import Event, EventAction, Listing
 from marketplace.services.events import event_record
 from marketplace.services.listings import listing_buy
-from recommender.base import create_recommender
-from recommender.dataset_db import dataset_from_db
-from recommender.models import ModelVersion, UserVectors
-from recommender.services.training import model_version_activate
+from recommender.models import UserVectors
 from recommender.serving import served_models_forget, user_vectors_get
 from tests.factories import ListingFactory, UserFactory
+from tests.recommender.served import listings_with_text_vectors, pwprec_trained_and_activated
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,12 +25,7 @@ TINY = {"d": 64, "n_layers": 1, "n_heads": 2, "max_epochs": 2, "n_interests": 2,
 def served_pwprec(tmp_path, settings):
     """A tiny PWPRec trained on a few sessions of the test database, activated like `train` does."""
     settings.RECOMMENDER_ARTIFACTS_DIR = tmp_path
-    rng = np.random.default_rng(0)
-    listings = [ListingFactory(title=f"Item {i}") for i in range(40)]
-    for listing in listings:
-        vector = rng.normal(size=384).astype(np.float32)
-        listing.text_embedding = vector / np.linalg.norm(vector)
-        listing.save(update_fields=["text_embedding"])
+    listings = listings_with_text_vectors(40)
     start = timezone.now() - timedelta(days=3)
     users = [UserFactory() for _ in range(12)]
     rows = []
@@ -42,12 +35,7 @@ def served_pwprec(tmp_path, settings):
             rows.append(Event(user=user, session_id=f"s{u}", listing=listings[(u * 3 + step) % 40],
                               action=EventAction.ITEM_VIEW, page="vip", created_at=at))
     Event.objects.bulk_create(rows)
-    model = create_recommender("pwprec", TINY)
-    model.fit(dataset_from_db())
-    checkpoint = model.save(tmp_path / "pwprec.pt")
-    version = ModelVersion.objects.create(name="pwprec", checkpoint=str(checkpoint), metrics={})
-    served_models_forget()
-    model_version_activate(version_id=version.pk)  # enqueues the item-vector backfill (eager in tests)
+    pwprec_trained_and_activated(tmp_path, TINY)
     yield listings, users
     served_models_forget()
 
