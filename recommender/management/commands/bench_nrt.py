@@ -16,10 +16,10 @@ from recommender.management.progress import progress_bars
 class Command(BaseCommand):
     help = (
         "Near-real-time user vectors: drive page visits (a view, sometimes a like / cart / offer, plus the page's "
-        "impressions) for many users at an open-loop rate through events_record, with a Celery worker on the "
-        "default queue, and report the latency from each interest event's commit to the user's new UserVectors "
-        "row (Postgres) and its Redis copy (p50 / p95 / p99). Needs an active version of the model. The run's "
-        "events are deleted afterwards and the users' vectors recomputed."
+        "impressions) for many users at an open-loop rate through events_record, with Celery workers on the "
+        "default and nrt queues (as make demo runs them), and report the latency from each interest event's "
+        "commit to the user's new UserVectors row (Postgres) and its Redis copy (p50 / p95 / p99). Needs an "
+        "active version of the model. The run's events are deleted afterwards and the users' vectors recomputed."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
