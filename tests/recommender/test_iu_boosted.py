@@ -38,14 +38,6 @@ TINY = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny tensors: one CPU thread is faster than several (and does not fight other test processes)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 @pytest.fixture(scope="module")
 def split_market() -> tuple[Dataset, Dataset]:
@@ -55,14 +47,11 @@ def split_market() -> tuple[Dataset, Dataset]:
 @pytest.fixture(scope="module")
 def fitted(split_market) -> dict[str, tuple]:
     """Each registered variant trained once on the tiny market: name -> (model, training log)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
     train, valid = split_market
     out = {}
     for name in ("dnn", "din", "iu_boosted"):
         model = create_recommender(name, TINY)
         out[name] = (model, model.fit(train, valid))
-    torch.set_num_threads(threads)
     return out
 
 

@@ -109,13 +109,10 @@ def make_dataset(n_users: int = 72, length: int = 12, seed: int = 0) -> tuple[Da
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _cpu_one_thread() -> Iterator[None]:
-    # Tiny tensors: one thread avoids OpenMP spin-waiting on a busy 2-core machine (10x faster here).
-    threads, device = torch.get_num_threads(), os.environ.get("RECOMMENDER_DEVICE")
-    torch.set_num_threads(1)
+def _cpu() -> Iterator[None]:
+    device = os.environ.get("RECOMMENDER_DEVICE")
     os.environ["RECOMMENDER_DEVICE"] = "cpu"
     yield
-    torch.set_num_threads(threads)
     if device is None:
         os.environ.pop("RECOMMENDER_DEVICE", None)
     else:

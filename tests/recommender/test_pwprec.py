@@ -33,15 +33,6 @@ TINY = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # Tiny models gain nothing from intra-op threads, and on a busy machine the threads spin against each other.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _items(n_items: int = 40, n_clusters: int = 4, text: bool = True) -> ItemTable:
     rng = np.random.default_rng(0)
     ids = np.arange(100, 100 + n_items, dtype=np.int64)

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
-import torch
 from django.urls import reverse
 from django.utils import timezone
 
@@ -34,13 +33,6 @@ TINY = {
                   "pretrain_samples": 400, "pretrain_epochs": 1, "batch_size": 64},
 }
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def toy_dataset(seed: int = 0, n_items: int = 60, n_sessions: int = 120) -> Dataset:

@@ -13,14 +13,6 @@ from recommender.nets.ranking_two_tower import RankingTwoTower, RankingTwoTowerC
 A = ACTION_CODE
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models run faster on one thread, and much faster on a shared, oversubscribed CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def toy_dataset(seed: int = 0, n_items: int = 60, n_users: int = 40, sessions: int = 4) -> Dataset:
     """Users like one of 4 topics; impression groups of 6 on two surfaces, clicks = topic match + position bias."""

@@ -54,14 +54,6 @@ def toy_dataset(seed: int = 0, n_items: int = 60, n_sessions: int = 80) -> Datas
     return Dataset(events=events, items=items, name="toy")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models run faster on one thread, and much faster on a shared, oversubscribed CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def tiny_config(**overrides) -> SCIDConfig:
     values = dict(hidden=16, product_dim=8, min_product_count=1, epochs=2, batch_size=16, seed=0)

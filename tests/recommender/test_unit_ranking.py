@@ -30,13 +30,6 @@ TINY = {"embed_dim": 4, "attention_dim": 8, "heads": 2, "mlp": (16, 8), "batch_s
 N_UNITS, PER_UNIT = 4, 6
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 @pytest.fixture
 def market():
