@@ -107,14 +107,12 @@ def evaluate_ctr(
     }
 
 
-def format_ctr_table(result: dict[str, Any]) -> str:
-    """A plain-text Table 2: one row per model, AUC / RI per split and GAUC / RI overall."""
+def _table2_rows(result: dict[str, Any], *, first: str, title: Any = str) -> list[list[str]]:
+    """Header and one row per model: AUC / RI per split, plus GAUC / RI for the overall split (eq. 8-9)."""
     splits = list(result["impressions"])
-    header = ["model"]
+    header = [first]
     for split in splits:
-        header += [f"{split} AUC", "RI"]
-        if split == "overall":
-            header += ["GAUC", "RI"]
+        header += [f"{title(split)} AUC", "RI"] + ([f"{title(split)} GAUC", "RI"] if split == "overall" else [])
     rows = [header]
     for name, table in result["models"].items():
         row = [name]
@@ -123,6 +121,13 @@ def format_ctr_table(result: dict[str, Any]) -> str:
             if split == "overall":
                 row += [_fmt(table[split]["gauc"]), _pct(table[split]["gauc_ri"])]
         rows.append(row)
+    return rows
+
+
+def format_ctr_table(result: dict[str, Any]) -> str:
+    """A plain-text Table 2: one row per model, AUC / RI per split and GAUC / RI overall."""
+    rows = _table2_rows(result, first="model")
+    header = rows[0]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = ["  ".join(cell.rjust(width) for cell, width in zip(r, widths, strict=True)) for r in rows]
     counts = ", ".join(f"{s}: {n} ({result['clicks'][s]} clicks)" for s, n in result["impressions"].items())
@@ -206,19 +211,9 @@ SPLIT_TITLES: dict[str, str] = {
 
 def format_ctr_markdown(result: dict[str, Any]) -> str:
     """Table 2 as markdown: AUC / RI per split, GAUC / RI overall (eq. 8-9), then the impressions per split."""
-    splits = list(result["impressions"])
-    header = ["Method"]
-    for split in splits:
-        title = SPLIT_TITLES.get(split, split)
-        header += [f"{title} AUC", "RI"] + ([f"{title} GAUC", "RI"] if split == "overall" else [])
+    header, *rows = _table2_rows(result, first="Method", title=lambda split: SPLIT_TITLES.get(split, split))
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for name, table in result["models"].items():
-        row = [name]
-        for split in splits:
-            row += [_fmt(table[split]["auc"]), _pct(table[split]["auc_ri"])]
-            if split == "overall":
-                row += [_fmt(table[split]["gauc"]), _pct(table[split]["gauc_ri"])]
-        lines.append("| " + " | ".join(row) + " |")
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
     lines += ["", "| split | impressions | clicks |", "|---|---|---|"]
     clicks = result["clicks"]
     lines += [f"| {SPLIT_TITLES.get(s, s)} | {n:,} | {clicks[s]:,} |" for s, n in result["impressions"].items()]
