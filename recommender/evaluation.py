@@ -591,6 +591,15 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def report_context_lines(result: dict[str, Any]) -> list[str]:
+    """The bullet lines every report starts with: data sizes per part, wall time, the run's notes."""
+    lines = [f"- {part}: " + ", ".join(f"{v:,} {k}" for k, v in sizes.items())
+             for part, sizes in (result.get("sizes") or {}).items()]
+    if result.get("seconds") is not None:
+        lines.append(f"- total wall time: {result['seconds']:.1f} s")
+    return lines + [f"- {note}" for note in result.get("notes") or []]
+
+
 def write_report(out_dir: str | Path, result: dict[str, Any]) -> dict[str, Path]:
     """Write `metrics.json` ({"dataset", "protocol", "models"} only), `report.md` and `recall_at_k.png` (`auc.png`
     when no model has recall@K, as under the ctr protocol).
@@ -611,13 +620,8 @@ def write_report(out_dir: str | Path, result: dict[str, Any]) -> dict[str, Path]
         f"# Offline evaluation: {result['dataset']}",
         "",
         f"- protocol: {result['protocol']}",
+        *report_context_lines(result),
     ]
-    for part, sizes in (result.get("sizes") or {}).items():
-        lines.append(f"- {part}: " + ", ".join(f"{v:,} {k}" for k, v in sizes.items()))
-    if result.get("seconds") is not None:
-        lines.append(f"- total wall time: {result['seconds']:.1f} s")
-    for note in result.get("notes") or []:
-        lines.append(f"- {note}")
     lines += ["", "| model | " + " | ".join(columns) + " |", "| --- | " + " | ".join("---" for _ in columns) + " |"]
     for name, metrics in models.items():
         lines.append(f"| {name} | " + " | ".join(_cell(metrics.get(c, "")) for c in columns) + " |")

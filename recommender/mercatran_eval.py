@@ -20,6 +20,7 @@ import numpy as np
 
 from recommender.base import Query
 from recommender.data import Dataset, EventLog
+from recommender.evaluation import report_context_lines
 from recommender.nets.mercatran import concat_logs, interaction_log, most_specific_category
 from recommender.sequences import user_sequences
 
@@ -261,12 +262,7 @@ def write_table5_report(out_dir: Path, result: dict[str, Any], n_steps: int = 4)
     lines = [f"# Mercatran offline evaluation (MerRec Table 5 layout): {result['dataset']}", ""]
     lines.append(f"- protocol: {result['protocol']} (per user: the last {n_steps} interactions of the test period "
                  "are the truth, up to 22 before them the input; the pool is every true item)")
-    for part, sizes in (result.get("sizes") or {}).items():
-        lines.append(f"- {part}: " + ", ".join(f"{v:,} {k}" for k, v in sizes.items()))
-    if result.get("seconds") is not None:
-        lines.append(f"- total wall time: {result['seconds']:.1f} s")
-    for note in result.get("notes") or []:
-        lines.append(f"- {note}")
+    lines += report_context_lines(result)
     any_model = next(iter(models.values()), {})
     lines.append(f"- sequences: {_number(any_model.get('sequences'))}, pool: {_number(any_model.get('pool'))} listings")
     lines += [
