@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from marketplace.bench_pages import PAGES, page_logging_bench
 from marketplace.errors import ApplicationError
+from recommender.management.progress import progress_bars
 
 
 class Command(BaseCommand):
@@ -35,14 +35,9 @@ class Command(BaseCommand):
             raise CommandError(f"Unknown page(s): {', '.join(unknown) or '(none)'}; choose from {', '.join(PAGES)}.")
         if options["requests"] < 1 or options["users"] < 1:
             raise CommandError("--requests and --users must be at least 1.")
-        from tqdm import tqdm
-
-        def progress(iterable, total, desc):
-            return tqdm(iterable, total=total, desc=desc, file=sys.stderr, leave=False)
-
         try:
             report = page_logging_bench(requests=options["requests"], pages=pages, users=options["users"],
-                                        seed=options["seed"], progress=progress)
+                                        seed=options["seed"], progress=progress_bars())
         except ApplicationError as error:
             raise CommandError(error.message) from None
         self.stdout.write(f"{report['events_per_page']} events per page, {options['requests']} requests per page "
