@@ -1,4 +1,4 @@
-"""Test-database setup shared by the serving tests: listings with text vectors, and a tiny PWPRec made active."""
+"""Test-database setup shared by the serving tests: listings with text vectors, and tiny models made active."""
 
 from __future__ import annotations
 
@@ -26,12 +26,15 @@ def listings_with_text_vectors(n: int, *, seed: int = 0) -> list[Listing]:
     return listings
 
 
-def pwprec_trained_and_activated(tmp_path: Path, config: dict) -> ModelVersion:
-    """Fit PWPRec on the test database's events, save it under tmp_path and activate it as `train` does (the
-    item-vector backfill runs eagerly in tests)."""
-    model = create_recommender("pwprec", config)
+def trained_and_activated(tmp_path: Path, name: str, config: dict) -> ModelVersion:
+    """Fit the registered model `name` on the test database's events, save it under tmp_path and activate it as
+    `train` does (the item-vector backfill runs eagerly in tests)."""
+    model = create_recommender(name, config)
     model.fit(dataset_from_db())
-    version = ModelVersion.objects.create(name="pwprec", checkpoint=str(model.save(tmp_path / "pwprec.pt")),
-                                          metrics={})
+    version = ModelVersion.objects.create(name=name, checkpoint=str(model.save(tmp_path / f"{name}.pt")), metrics={})
     served_models_forget()
     return model_version_activate(version_id=version.pk)
+
+
+def pwprec_trained_and_activated(tmp_path: Path, config: dict) -> ModelVersion:
+    return trained_and_activated(tmp_path, "pwprec", config)

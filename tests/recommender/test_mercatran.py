@@ -19,9 +19,8 @@ from marketplace.services.events import event_record
 from marketplace.services.listings import listing_create
 from recommender.base import Query, create_recommender, load_recommender
 from recommender.data import ACTION_CODE, Dataset, EventLog, ItemTable
-from recommender.dataset_db import dataset_from_db
 from recommender.mercatran_eval import evaluate_multistep
-from recommender.models import ModelVersion, UserVectors
+from recommender.models import UserVectors
 from recommender.nets.mercatran import (
     ItemTokenizer,
     Mercatran,
@@ -32,9 +31,9 @@ from recommender.nets.mercatran import (
     symmetric_contrastive_loss,
     window_bounds,
 )
-from recommender.services.training import model_version_activate
 from recommender.serving import served_model, served_models_forget
 from tests.factories import BrandFactory, ListingFactory, UserFactory, category_path
+from tests.recommender.served import trained_and_activated
 
 TOPICS = [
     # (brand id, (c0, c1, c2), title words)
@@ -342,12 +341,7 @@ def served_mercatran(tmp_path, settings):
         for u, user in enumerate(users) for step in range(12)
     ]  # fmt: skip
     Event.objects.bulk_create(events)
-    model = create_recommender("mercatran", {**TINY, "d": 64, "d_ff": 64, "epochs": 15})
-    model.fit(dataset_from_db())
-    checkpoint = model.save(tmp_path / "mercatran.pt")
-    version = ModelVersion.objects.create(name="mercatran", checkpoint=str(checkpoint), metrics={})
-    served_models_forget()
-    model_version_activate(version_id=version.pk)  # enqueues the item-vector backfill (eager in tests)
+    trained_and_activated(tmp_path, "mercatran", {**TINY, "d": 64, "d_ff": 64, "epochs": 15})
     yield topics, users
     served_models_forget()
 

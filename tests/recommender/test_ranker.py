@@ -185,11 +185,9 @@ def test_rerank_protocol_ranks_the_same_candidates_for_every_model(ranker: Ranke
 @pytest.fixture
 def served_ranker(tmp_path, settings):
     """A tiny ranker trained on sessions of the test database and activated like `train` does."""
-    from recommender.dataset_db import dataset_from_db
-    from recommender.models import ModelVersion
-    from recommender.services.training import model_version_activate
     from recommender.serving import served_models_forget
     from tests.factories import ListingFactory, UserFactory
+    from tests.recommender.served import trained_and_activated
 
     settings.RECOMMENDER_ARTIFACTS_DIR = tmp_path
     rng = np.random.default_rng(0)
@@ -208,12 +206,7 @@ def served_ranker(tmp_path, settings):
             rows.append(Event(user=users[s % 12], session_id=f"s{s}", listing=topic[j], action=EventAction.ITEM_VIEW,
                               page="vip", created_at=start + timedelta(minutes=s * 60 + step)))
     Event.objects.bulk_create(rows)
-    model = create_recommender("ranker", TINY)
-    model.fit(dataset_from_db())
-    version = ModelVersion.objects.create(name="ranker", checkpoint=str(model.save(tmp_path / "ranker.pt")),
-                                          metrics={})
-    served_models_forget()
-    model_version_activate(version_id=version.pk)
+    trained_and_activated(tmp_path, "ranker", TINY)
     yield listings, users
     served_models_forget()
 

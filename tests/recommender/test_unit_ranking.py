@@ -14,14 +14,11 @@ from django.utils import timezone
 from interest_units.models import InterestUnit, InterestUnitMember
 from marketplace.models import Event, EventAction, ListingStatus
 from marketplace.services.listings import listing_buy
-from recommender.base import create_recommender
-from recommender.dataset_db import dataset_from_db
-from recommender.models import ModelVersion
 from recommender.selectors import interest_unit_items, interest_units_for_home
-from recommender.services.training import model_version_activate
 from recommender.serving import served_model, served_models_forget
 from recommender.unit_ranking import unit_cards_ranked, unit_items_ranked, viewer_query
 from tests.factories import BrandFactory, ListingFactory, UserFactory, category_path
+from tests.recommender.served import trained_and_activated
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -81,12 +78,7 @@ def served(market, tmp_path, settings):
     """A tiny IU-Boosted trained on the test database and activated like `train` does."""
     settings.RECOMMENDER_ARTIFACTS_DIR = tmp_path
     torch.manual_seed(0)
-    model = create_recommender("iu_boosted", TINY)
-    model.fit(dataset_from_db())
-    version = ModelVersion.objects.create(name="iu_boosted", checkpoint=str(model.save(tmp_path / "iu.pt")),
-                                          metrics={})
-    served_models_forget()
-    model_version_activate(version_id=version.pk)
+    trained_and_activated(tmp_path, "iu_boosted", TINY)
     yield market
     served_models_forget()
 
