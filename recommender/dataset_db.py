@@ -143,8 +143,9 @@ def _parse_halfvecs(blobs: list[bytes | memoryview | None]) -> np.ndarray | None
     return vectors
 
 
-def _unit_of_listings(item_ids: np.ndarray) -> np.ndarray:
-    """(m,) int64: each listing's semantic unit id, else SPU unit id, else 0 (live units before retired ones)."""
+def _unit_of_listings(item_ids: np.ndarray, *, only_these: bool = False) -> np.ndarray:
+    """(m,) int64: each listing's semantic unit id, else SPU unit id, else 0 (live units before retired ones).
+    `only_these` reads just these listings' memberships (a few new listings at serving time) instead of all."""
     units = np.zeros(len(item_ids), dtype=np.int64)
     try:
         from interest_units.models import InterestUnit, InterestUnitMember
@@ -152,10 +153,11 @@ def _unit_of_listings(item_ids: np.ndarray) -> np.ndarray:
         sql = f"""
             SELECT m.listing_id, m.type, m.unit_id, u.retired_at IS NULL
             FROM {InterestUnitMember._meta.db_table} m JOIN {InterestUnit._meta.db_table} u ON u.id = m.unit_id
-            WHERE m.type = ANY(%s)
+            WHERE m.type = ANY(%s) {"AND m.listing_id = ANY(%s)" if only_these else ""}
         """
+        params = [list(UNIT_TYPE_PRIORITY)] + ([[int(i) for i in item_ids]] if only_these else [])
         with connection.cursor() as cursor:
-            cursor.execute(sql, [list(UNIT_TYPE_PRIORITY)])
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
     except (ImportError, DatabaseError) as error:  # the interest_units app or its tables are not there
         log.warning("interest units unavailable, items get unit 0: %s", error)
@@ -207,7 +209,7 @@ def item_table_from_db(*, listing_ids: list[int] | None = None) -> ItemTable:
         titles=list(titles),
         text_vector=_parse_halfvecs(list(blobs)),
         active=np.array(status, dtype=str) == ListingStatus.ACTIVE,
-        interest_unit=_unit_of_listings(item_id),
+        interest_unit=_unit_of_listings(item_id, only_these=listing_ids is not None),
     )
 
 

@@ -29,8 +29,8 @@ from django.utils import timezone
 from interest_units.models import InterestUnit, InterestUnitMember, UnitDailyStats, UserUnitStats
 from marketplace.models import Event, EventAction, Listing, ListingStatus
 from recommender.base import Query, Recommender
-from recommender.data import ACTION_CODE, ItemTable
-from recommender.dataset_db import UNIT_TYPE_PRIORITY, product_raw_ids, unit_features_from_db
+from recommender.data import ACTION_CODE
+from recommender.dataset_db import UNIT_TYPE_PRIORITY, item_table_from_db, unit_features_from_db
 from recommender.retrieval import _vector_literal, vector_array
 from recommender.serving import served_model
 
@@ -90,38 +90,6 @@ def viewer_query(viewer_id: int | None) -> Query:
     )
 
 
-def _item_rows(listing_ids: list[int]) -> ItemTable:
-    """ItemTable rows of these listings (ordered by id) with their model unit: live before retired units, the
-    semantic unit before the SPU one (as `recommender.dataset_db` assigns it for training)."""
-    priority = " ".join(f"WHEN '{t}' THEN {i}" for i, t in enumerate(UNIT_TYPE_PRIORITY))
-    sql = f"""
-        SELECT l.id, COALESCE(l.c0_id, 0), COALESCE(l.c1_id, 0), COALESCE(l.c2_id, 0), COALESCE(l.brand_id, 0),
-               l.condition, l.price::float8, EXTRACT(EPOCH FROM l.created_at)::float8,
-               COALESCE((SELECT m.unit_id FROM {InterestUnitMember._meta.db_table} m
-                         JOIN {InterestUnit._meta.db_table} u ON u.id = m.unit_id
-                         WHERE m.listing_id = l.id AND m.type = ANY(%s)
-                         ORDER BY (u.retired_at IS NULL) DESC, CASE m.type {priority} END DESC LIMIT 1), 0)
-        FROM {Listing._meta.db_table} l WHERE l.id = ANY(%s) ORDER BY l.id
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [list(UNIT_TYPE_PRIORITY), list(listing_ids)])
-        rows = cursor.fetchall()
-    columns = [np.array(c) for c in zip(*rows, strict=True)] if rows else [np.zeros(0)] * 9
-    item_id, c0, c1, c2, brand, condition, price, created, unit = columns
-    brand = brand.astype(np.int64)
-    c2 = c2.astype(np.int64)
-    return ItemTable(
-        item_id=item_id.astype(np.int64),
-        category=np.stack([c0, c1, c2], axis=1).astype(np.int64).reshape(-1, 3),
-        brand=brand,
-        product=product_raw_ids(brand, c2),
-        condition=condition.astype(np.int64),
-        price=price.astype(np.float32),
-        created_at=created.astype(np.float64),
-        interest_unit=unit.astype(np.int64),
-    )
-
-
 def _score(model: Recommender, query: Query, listing_ids: list[int]) -> np.ndarray:
     """Click probabilities of the listings for the query; listings the model has not seen (posted after its
     training) are added to its catalog first, so they are scored through their content and their unit."""
@@ -131,7 +99,7 @@ def _score(model: Recommender, query: Query, listing_ids: list[int]) -> np.ndarr
     catalog = getattr(model, "catalog", None)
     missing = ids if catalog is None else ids[~np.isin(ids, catalog.item_id)]
     if len(missing):
-        model.set_catalog(_item_rows(missing.tolist()))
+        model.set_catalog(item_table_from_db(listing_ids=missing.tolist()))
     return np.asarray(model.score(query, ids), dtype=np.float64)
 
 
