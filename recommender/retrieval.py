@@ -39,7 +39,8 @@ def vector_array(value: object) -> np.ndarray:
     return np.asarray(value, dtype=np.float32)
 
 
-def _vector_literal(vector: np.ndarray) -> str:
+def vector_literal(vector: np.ndarray) -> str:
+    """pgvector's text form of a vector, e.g. '[0.1,0.2]'."""
     return "[" + ",".join(f"{float(x):.6g}" for x in np.asarray(vector, dtype=np.float32).ravel()) + "]"
 
 
@@ -73,7 +74,7 @@ def nearest_listing_ids(
     if extra_where:
         where.append(extra_where)
         params.extend(extra_params)
-    literal = _vector_literal(vector)
+    literal = vector_literal(vector)
     sql = (
         f"SELECT id, {column} <=> %s::{cast} AS distance FROM marketplace_listing "
         f"WHERE {' AND '.join(where)} ORDER BY {column} <=> %s::{cast} LIMIT %s"

@@ -22,6 +22,7 @@ from marketplace.models import Event, Listing
 from recommender.base import Query, Recommender, load_recommender
 from recommender.data import ACTION_CODE
 from recommender.models import ModelVersion, UserVectors
+from recommender.retrieval import vector_literal
 from recommender.versions import model_version_active
 
 logger = logging.getLogger(__name__)
@@ -124,14 +125,10 @@ def item_vectors_store(*, name: str, listing_ids: list[int] | None = None, batch
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"UPDATE marketplace_listing SET {column} = %s::vector WHERE id = %s",
-                [(_literal(v), int(i)) for i, v in zip(part.item_id, vectors, strict=True)],
+                [(vector_literal(v), int(i)) for i, v in zip(part.item_id, vectors, strict=True)],
             )
         written += len(part)
     return written
-
-
-def _literal(vector: np.ndarray) -> str:
-    return "[" + ",".join(f"{float(x):.6g}" for x in np.asarray(vector, dtype=np.float32).ravel()) + "]"
 
 
 # -- user vectors -------------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from marketplace.models import Event, EventAction, Listing, ListingStatus
 from recommender.base import Query, Recommender
 from recommender.data import ACTION_CODE
 from recommender.dataset_db import UNIT_TYPE_PRIORITY, item_table_from_db, unit_features_from_db
-from recommender.retrieval import _vector_literal, vector_array
+from recommender.retrieval import vector_array, vector_literal
 from recommender.serving import served_model
 
 MODEL_NAME = "iu_boosted"
@@ -162,7 +162,7 @@ def _near_units(query: Query, limit: int) -> list[int]:
     )
     params: list[object] = []
     for vector in searches:
-        params += [list(UNIT_TYPE_PRIORITY), _vector_literal(vector), limit]
+        params += [list(UNIT_TYPE_PRIORITY), vector_literal(vector), limit]
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join([part] * len(searches)), params)
         return [row[0] for row in cursor.fetchall()]
