@@ -13,10 +13,14 @@ Systems"), section 4.2.6 and Figure 9; evaluation protocol in 4.2.8 / Table 5; h
   inference.
 - **Loss**: per step, symmetric cross-entropy over temperature-scaled cosine similarities between the decoder's
   predictions and the item encoder's vectors of the true items, other rows of the batch being the negatives.
-  Two options of ours, off by default because on the demo data they cost recall without making the served row
-  more diverse (docs/evaluation/mercatran/notes.md): the same user's targets of the other steps as extra
-  negatives (`step_negatives`), and the next distinct listings not already in the input window as the decoder's
-  targets (`new_targets`).
+  The temperature (not in Table 11) is 0.03: on the demo data it is the setting that makes V2's served row more
+  diverse than V1's at similar step-1 recall; at 0.07-0.1 the four steps' searches return nearly the same
+  listings. It costs steps 2-4 some item recall.
+  Three options of ours, off by default because on the demo data they cost recall without making the served row
+  more diverse than V1's (docs/evaluation/mercatran/notes.md): the same user's targets of the other steps as
+  extra negatives (`step_negatives`), the next distinct listings not already in the input window as the
+  decoder's targets (`new_targets`), and scheduled sampling (`scheduled_sampling`: a ramped chance that a
+  decoder input is the model's own prediction, the inference condition, instead of the true item's vector).
 
 `mercatran_v1` is the paper's Mercatran V1 (two towers, one step): the encoder's newest position predicts the next
 item directly, no decoder. Serving runs one vector search per predicted step and merges the rows.
@@ -74,9 +78,13 @@ class MercatranConfig:
     min_sequence_length: int = 5  # users with fewer de-duplicated interactions are skipped (paper: 10)
     window_stride: int = 1  # slide the (history, next n_steps) window by this many events (1: every position)
     # training
-    temperature: float = 0.07  # cosine similarities are divided by this before the softmax
+    # Cosines are divided by this before the softmax. 0.03 rather than CLIP's 0.07: on the demo data the later
+    # steps' searches then reach more categories and the served row is more diverse than V1's
+    # (docs/evaluation/mercatran/notes.md).
+    temperature: float = 0.03
     step_negatives: bool = False  # a step's prediction must also beat the same user's other-step targets
     new_targets: bool = False  # decoder targets: the next n_steps distinct items not in the input window
+    scheduled_sampling: float = 0.0  # final chance that a decoder input is its own prediction, ramped from 0
     batch_size: int = 256  # in-batch negatives (paper: 3072); smaller batches = more steps on the demo data
     epochs: int = 3
     learning_rate: float = 2e-3  # AdamW peak, after warm-up, then cosine decay to 10 %
@@ -317,10 +325,11 @@ class MercatranNet(nn.Module):
 
     def predict(
         self, memory: torch.Tensor, pad: torch.Tensor, targets: torch.Tensor | None = None,
-        items: torch.Tensor | None = None,
+        items: torch.Tensor | None = None, sampling: float = 0.0,
     ) -> torch.Tensor:
         """(B, n_steps, d) unit predictions: teacher-forced on `targets` (B, n_steps, d) when given, else
         autoregressive on the model's own outputs. V1 (no decoder): the newest position's output, one step.
+        In training, `sampling` is the chance that a teacher-forced input is replaced by the model's prediction.
 
         With `items` (N, d) unit item vectors, decoding is greedy over listings, as a language model feeds back
         its predicted token: the next step reads the vector of the listing nearest to this step's prediction
@@ -329,7 +338,15 @@ class MercatranNet(nn.Module):
         if self.decoder is None:
             return F.normalize(self.head(memory[:, -1]), dim=-1)[:, None]  # (B, 1, d)
         if targets is not None:
-            return self.decode(memory, pad, targets[:, :-1])  # (B, n_steps, d)
+            previous = targets[:, :-1]  # (B, n_steps - 1, d)
+            if self.training and sampling > 0 and previous.shape[1]:
+                # Scheduled sampling, in two passes as transformers need: where the coin says so, the input
+                # is the model's own (teacher-forced, detached) prediction of that step, as at inference.
+                with torch.no_grad():
+                    own = self.decode(memory, pad, previous)[:, :-1]  # (B, n_steps - 1, d)
+                swap = torch.rand(previous.shape[:2], device=previous.device) < sampling  # (B, n_steps - 1)
+                previous = torch.where(swap[..., None], own, previous)
+            return self.decode(memory, pad, previous)  # (B, n_steps, d)
         batch = memory.shape[0]
         outputs = memory.new_zeros(batch, 0, memory.shape[2])  # (B, 0, d) predictions
         fed = outputs  # (B, s, d) what the decoder reads back
@@ -454,6 +471,7 @@ class Mercatran(Recommender):
         self._item_tokens = np.zeros((0, 0), dtype=np.int64)  # (n, T) their token rows
         self._item_vectors: np.ndarray | None = None  # (n, d) lazily computed vectors of the cache
         self.training_log: dict[str, Any] = {}
+        self._sampling = 0.0  # scheduled-sampling chance of the current training step
 
     @property
     def n_steps(self) -> int:
@@ -548,7 +566,7 @@ class Mercatran(Recommender):
         history_vectors[~pad] = vectors[inverse[:n_history]]
         target_vectors = vectors[inverse[n_history:]].view(*targets.shape, -1)  # (B, S, d)
         memory = self.net.encode_history(history_vectors, actions, pad)  # (B, L, d)
-        predictions = self.net.predict(memory, pad, target_vectors)  # (B, S, d)
+        predictions = self.net.predict(memory, pad, target_vectors, sampling=self._sampling)  # (B, S, d)
         return symmetric_contrastive_loss(
             predictions, target_vectors, targets, self.config.temperature, self.config.step_negatives
         )
@@ -610,6 +628,8 @@ class Mercatran(Recommender):
             order = rng.permutation(len(windows))[:n_windows]
             losses = []
             for step in range(steps_per_epoch):
+                # Scheduled sampling ramps linearly over the planned steps (a time budget may stop earlier).
+                self._sampling = c.scheduled_sampling * min((epoch * steps_per_epoch + step) / total_steps, 1.0)
                 loss = self._batch_loss(windows, order[step * batch : (step + 1) * batch], item_tokens)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
@@ -632,6 +652,7 @@ class Mercatran(Recommender):
             )  # fmt: skip
             if c.max_train_seconds and time.perf_counter() - started > c.max_train_seconds:
                 break
+        self._sampling = 0.0
         if best_state is not None:
             self.net.load_state_dict(best_state)
             log["best_epoch"] = int(np.argmin(log["valid_loss"])) + 1

@@ -144,6 +144,37 @@ def test_decoder_is_causal() -> None:
     assert not torch.allclose(before[:, 2:], after[:, 2:], atol=1e-4)
 
 
+def test_scheduled_sampling_feeds_the_decoder_its_own_predictions() -> None:
+    # given a training-mode network without dropout and a batch with 4 true target vectors
+    torch.manual_seed(0)
+    config = MercatranConfig(**{k: v for k, v in TINY.items() if k in MercatranConfig.__dataclass_fields__})
+    net = MercatranNet(50, config).train()
+    memory, pad = torch.randn(3, 5, config.d), torch.zeros(3, 5, dtype=torch.bool)
+    targets = torch.nn.functional.normalize(torch.randn(3, 4, config.d), dim=-1)
+    with torch.no_grad():
+        teacher = net.decode(memory, pad, targets[:, :-1])
+        own = net.decode(memory, pad, teacher[:, :-1])  # every input replaced by the model's own prediction
+        # when the sampling chance is 0, 1, and 1 outside training
+        plain = net.predict(memory, pad, targets)
+        sampled = net.predict(memory, pad, targets, sampling=1.0)
+        evaluated = net.eval().predict(memory, pad, targets, sampling=1.0)
+    # then 0 is teacher forcing, 1 reads back the predictions (step 1 only sees bos), and evaluation ignores it
+    torch.testing.assert_close(plain, teacher)
+    torch.testing.assert_close(sampled, own)
+    torch.testing.assert_close(sampled[:, 0], teacher[:, 0])
+    assert not torch.allclose(sampled[:, 1:], teacher[:, 1:], atol=1e-4)
+    torch.testing.assert_close(evaluated, teacher)
+    # and a model trained with it ramps the chance up during fit and leaves it at 0 afterwards
+    dataset, _ = make_dataset(n_users=24)
+    model = create_recommender("mercatran", {**TINY, "epochs": 2, "scheduled_sampling": 0.5})
+    seen: list[float] = []
+    batch_loss = model._batch_loss
+    model._batch_loss = lambda *args: (seen.append(model._sampling), batch_loss(*args))[1]
+    log = model.fit(dataset)
+    assert seen[0] == 0.0 and 0.0 < seen[-1] <= 0.5 and seen == sorted(seen)
+    assert model._sampling == 0.0 and np.isfinite(log["train_loss"]).all()
+
+
 def test_window_bounds_slide_from_the_end() -> None:
     # sequences of length 10 and 4 (too short for 4 targets + 1 history) at offsets 0 and 10
     sequence, first = window_bounds(np.array([10, 4]), np.array([0, 10, 14]), n_steps=4, stride=2)
