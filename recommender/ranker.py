@@ -9,10 +9,11 @@ Training (`fit`): the training events are cut in time; the retrieval sources, SC
 the part before the cut, and LightGBM learns on queries after it (VIP session prefixes and homepages), so no
 feature has seen its own label (co-occurrence counts would otherwise contain the target pair). Candidates are the
 union of the sources' top lists, labels the items touched next, graded. Model scores (the sources', the text
-cosine, SCID's coefficients, the two-tower cosine) also enter relative to the query's best candidate: lambdarank
-compares candidates within a query, while their absolute level shifts from user to user. The relevance is the
-mean of `bags` boosters trained on query subsamples under different seeds (less variance than one booster, whose
-early stopping on noisy labels picks anywhere from a few to a few dozen trees). LightGBM runs deterministically
+cosine, SCID's coefficients, the two-tower cosine) also enter relative to the query's best candidate (optionally
+as their rank within the query), all alike: lambdarank compares candidates within a query, while their absolute
+level shifts from user to user. The relevance is the mean of `bags` boosters trained on query subsamples under
+different seeds (less variance than one booster, whose early stopping on noisy labels picks anywhere from a few to
+a few dozen trees). LightGBM runs deterministically
 (`deterministic=True`, one thread, seeds derived from `seed`): the same data gives the same trees.
 
 Serving: `score(query, candidates)` re-ranks any candidate list; features come from lookups fitted with the model
@@ -45,8 +46,9 @@ from recommender.ranking_features import (
     ItemFacts,
     RankingQueries,
     base_features,
+    per_query_views,
     ranking_queries,
-    relative_to_max,
+    view_names,
 )
 
 TWO_TOWER_FEATURES: tuple[str, ...] = ("two_tower_cosine",)
@@ -71,6 +73,10 @@ class RankerConfig:
     early_stopping: int = 50  # rounds without a better validation nDCG@10
     valid_fraction: float = 0.15  # the latest training queries, for early stopping
     relative: bool = True  # add each model score minus its query's maximum
+    # also each model score's rank within its query (0 = best); off: over 3 seeds it lowered ranker_base (MRR
+    # -0.0010) and left the ranker unchanged (docs/evaluation/ranker/seeds.md), and served rows rank ~3k candidates,
+    # not the ~100 it is trained on
+    rank: bool = False
     bags: int = 5  # boosters averaged, each on a seeded subsample of the training queries
     bag_fraction: float = 0.8  # share of training queries per booster (when bags > 1)
     scid: dict[str, Any] = field(default_factory=lambda: {"epochs": 3, "patience": 2, "max_segments": 20_000})
@@ -202,13 +208,19 @@ class Ranker(Recommender):
         self._scid_lock = threading.Lock()
 
     # -- features ----------------------------------------------------------------------------------------------
+    def group_names(self, group: str) -> list[str]:
+        """The columns of one feature group ("base", "scid", "two_tower"): its values, then the per-query views of
+        its model scores (every model score gets the same views, so the trees can use each the same way)."""
+        names, scores = {"base": (BASE_FEATURES, RELATIVE_BASE), "scid": (SCID_FEATURES, SCID_FEATURES),
+                         "two_tower": (TWO_TOWER_FEATURES, TWO_TOWER_FEATURES)}[group]
+        return list(names) + view_names(scores, relative=self.config.relative, rank=self.config.rank)
+
     def feature_groups(self) -> list[str]:
-        rel = self.config.relative
-        names = list(BASE_FEATURES) + (relative_names(RELATIVE_BASE) if rel else [])
+        names = self.group_names("base")
         if self.config.use_scid:
-            names += list(SCID_FEATURES) + (relative_names(SCID_FEATURES) if rel else [])
+            names += self.group_names("scid")
         if self.config.use_two_tower:
-            names += list(TWO_TOWER_FEATURES) + (relative_names(TWO_TOWER_FEATURES) if rel else [])
+            names += self.group_names("two_tower")
         return names
 
     def fit_components(self, dataset: Dataset) -> dict[str, Any]:
@@ -255,22 +267,19 @@ class Ranker(Recommender):
                 scores.append({name: m[b, cols] for name, m in matrix.items()})
         sizes = np.array([len(c) for c in candidates], dtype=np.int64)
         base = base_features(queries, candidates, scores, self.facts, self.sources.models["content"])
-        blocks = [base]
-        if self.config.relative:
-            blocks.append(relative_to_max(base[:, [BASE_FEATURES.index(n) for n in RELATIVE_BASE]], sizes))
+        views = {"relative": self.config.relative, "rank": self.config.rank}
+        blocks = [base, *per_query_views(base[:, [BASE_FEATURES.index(n) for n in RELATIVE_BASE]], sizes, **views)]
         if self.config.use_scid:
-            blocks.append(self._scid_features(queries, candidates, incremental))
-            if self.config.relative:
-                blocks.append(relative_to_max(blocks[-1], sizes))
+            scid = self._scid_features(queries, candidates, incremental)
+            blocks += [scid, *per_query_views(scid, sizes, **views)]
         towers = two_towers if two_towers is not None else (
             {"two_tower": self.two_tower} if self.config.use_two_tower else {})
         for tower in towers.values():
-            blocks.append(np.concatenate([
+            cosine = np.concatenate([
                 np.asarray(tower.score(q, c), dtype=np.float32)[:, None] if len(c) else np.zeros((0, 1), np.float32)
                 for q, c in zip(queries, candidates, strict=True)
-            ]) if queries else np.zeros((0, 1), dtype=np.float32))
-            if self.config.relative:
-                blocks.append(relative_to_max(blocks[-1], sizes))
+            ]) if queries else np.zeros((0, 1), dtype=np.float32)
+            blocks += [cosine, *per_query_views(cosine, sizes, **views)]
         return np.concatenate(blocks, axis=1).astype(np.float32)
 
     def _scid_features(self, queries: list[Query], candidates: list[np.ndarray], incremental: bool) -> np.ndarray:
@@ -384,8 +393,9 @@ class Ranker(Recommender):
     def load_state(self, state: dict[str, Any]) -> None:
         self.booster = BoosterBag.from_strings(state["booster"])
         self.feature_names = list(state["feature_names"])
-        # checkpoints from before the relative features: serve them with the features they were trained on
-        self.config = dataclasses.replace(self.config, relative=any(n.endswith("_rel") for n in self.feature_names))
+        # checkpoints from before the relative / rank features: serve them with the features they were trained on
+        self.config = dataclasses.replace(self.config, relative=any(n.endswith("_rel") for n in self.feature_names),
+                                          rank=any(n.endswith("_rank") for n in self.feature_names))
         self.sources.load_state(state["sources"])
         self.facts.load_state(state["facts"])
         self.scid = self.two_tower = None

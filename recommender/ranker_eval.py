@@ -27,11 +27,9 @@ import numpy as np
 from recommender.base import Recommender
 from recommender.data import Dataset
 from recommender.evaluation import concat_events
-from recommender.nets.scid import FEATURE_NAMES as SCID_FEATURES
-from recommender.ranker import TWO_TOWER_FEATURES, Ranker, RankerConfig, label_rows, relative_names, train_lambdarank
+from recommender.ranker import Ranker, RankerConfig, label_rows, train_lambdarank
 from recommender.ranking_features import (
     BASE_FEATURES,
-    RELATIVE_BASE,
     SOURCES,
     Availability,
     CandidateSources,
@@ -189,13 +187,10 @@ def ranker_ablation(
         towers[name] = tower
     log(f"two-towers fitted in {time.perf_counter() - started:.0f} s")
 
-    # the layout of `ranker.features` with three towers: each group's columns, then (config.relative) their
-    # relative versions
-    rel = config.relative
-    group_names = {"base": list(BASE_FEATURES) + (relative_names(RELATIVE_BASE) if rel else []),
-                   "scid": list(SCID_FEATURES) + (relative_names(SCID_FEATURES) if rel else [])}
+    # the layout of `ranker.features` with three towers: each group's columns, then their per-query views
+    group_names = {"base": ranker.group_names("base"), "scid": ranker.group_names("scid")}
     for name in ("tt", "tt_pretrain", "tt_nodebias"):
-        group_names[name] = list(TWO_TOWER_FEATURES) + (relative_names(TWO_TOWER_FEATURES) if rel else [])
+        group_names[name] = ranker.group_names("two_tower")
     columns, names, at = {}, [], 0
     for group, group_cols in group_names.items():
         columns[group] = list(range(at, at + len(group_cols)))
@@ -263,12 +258,13 @@ def ranker_ablation(
                        for metric in ("ndcg@10", "mrr", "mrr_seen", "mrr_not_seen")
                        if metric in models[with_] and metric in models[without]}
         # paired over the same queries: mean difference and its standard error, absolute units
-        for metric, column in (("ndcg@10", 1), ("mrr", 0)):
+        for metric, column, mask in (("ndcg@10", 1, None), ("mrr", 0, None), ("mrr_seen", 0, test_q.seen),
+                                     ("mrr_not_seen", 0, ~test_q.seen)):
             a, b = per_query[with_][column], per_query[without][column]
             if column == 0:
                 a, b = 1.0 / a, 1.0 / b
-            diff = a - b
-            gains[name][f"{metric}_diff"] = float(diff.mean())
+            diff = a - b if mask is None else (a - b)[mask]
+            gains[name][f"{metric}_diff"] = float(diff.mean()) if len(diff) else None
             gains[name][f"{metric}_diff_se"] = float(diff.std(ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else None
     return {"models": models, "gains": gains, "training": training, "importance": importance,
             "seconds": round(time.perf_counter() - started_all, 1)}
@@ -307,12 +303,14 @@ def write_ablation_report(out_dir: str | Path, result: dict[str, Any], header: l
               f"{any_model['mean_candidates']:.0f} candidates per query on average, holding the target for "
               f"{100 * any_model['candidate_recall']:.1f}% of the queries (the ceiling of recall).", ""]
     lines += ["## Relative gains (Yandex Table 1 / 2 style)", "",
-              "| feature | nDCG@10 | MRR | MRR seen | MRR not seen | nDCG@10 diff ± s.e. | MRR diff ± s.e. |",
-              "| --- | --- | --- | --- | --- | --- | --- |"]
+              "| feature | nDCG@10 | MRR | MRR seen | MRR not seen | nDCG@10 diff ± s.e. | MRR diff ± s.e. | "
+              "MRR seen diff ± s.e. | MRR not seen diff ± s.e. |",
+              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for name, gain in result["gains"].items():
         lines.append(f"| {name} | {_pct(gain.get('ndcg@10'))} | {_pct(gain.get('mrr'))} | "
                      f"{_pct(gain.get('mrr_seen'))} | {_pct(gain.get('mrr_not_seen'))} | "
-                     f"{_diff(gain, 'ndcg@10')} | {_diff(gain, 'mrr')} |")
+                     f"{_diff(gain, 'ndcg@10')} | {_diff(gain, 'mrr')} | {_diff(gain, 'mrr_seen')} | "
+                     f"{_diff(gain, 'mrr_not_seen')} |")
     lines += ["", "Relative gains: (with - without) / without on the metric above; diff ± s.e.: the mean per-query "
               "difference and its standard error over the same test queries (a gain within about two s.e. of zero "
               "is not distinguishable from noise).", ""]

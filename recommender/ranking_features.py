@@ -41,8 +41,8 @@ BASE_FEATURES: tuple[str, ...] = (
     "age_days",  # freshness: days since the listing was created, at the query's time
     "is_vip", "history_length",
 )
-# Model scores whose level shifts from query to query: the ranker also sees them relative to the query's best
-# candidate (lambdarank compares candidates within a query; trees split on absolute values).
+# Model scores whose level shifts from query to query: the ranker also sees them per query (`per_query_views`),
+# as it sees SCID's coefficients and the two-tower cosine.
 RELATIVE_BASE: tuple[str, ...] = (*(f"{s}_score" for s in SOURCES), "current_cosine")
 BUY = ACTION_CODE["buy_comp"]
 
@@ -59,6 +59,47 @@ def relative_to_max(values: np.ndarray, group_sizes: np.ndarray) -> np.ndarray:
     best = np.repeat(best, sizes[sizes > 0], axis=0)
     with np.errstate(invalid="ignore"):
         return np.where(np.isfinite(best), values - best, np.nan).astype(np.float32)
+
+
+def rank_in_query(values: np.ndarray, group_sizes: np.ndarray, bits: int = 20) -> np.ndarray:
+    """(rows, k) float32: each value's rank within its query's column, 0 = the best (largest); ties share the
+    best rank of their run (candidates with equal scores are not ordered by an arbitrary tie-break); NaN stays
+    NaN and counts after every value. Values are compared at `bits` bits of mantissa (relative precision, since
+    some sources' scores are ~1e-9): float noise (SCID's incremental state at serving vs the batch features) must
+    not reorder equal scores."""
+    mantissa, exponent = np.frexp(np.asarray(values, dtype=np.float64))
+    values = np.ldexp(np.round(mantissa * 2.0**bits) / 2.0**bits, exponent)
+    sizes = np.asarray(group_sizes, dtype=np.int64)
+    out = np.full(values.shape, np.nan, dtype=np.float32)
+    if values.shape[0] == 0:
+        return out
+    group = np.repeat(np.arange(len(sizes)), sizes)
+    start = np.repeat(np.cumsum(sizes) - sizes, sizes)
+    for j in range(values.shape[1]):
+        col = values[:, j]
+        key = np.where(np.isnan(col), np.inf, -col)  # descending values, NaN last
+        order = np.lexsort((key, group))
+        k, g = key[order], group[order]
+        new_run = np.ones(len(order), dtype=bool)
+        new_run[1:] = (k[1:] != k[:-1]) | (g[1:] != g[:-1])
+        run_start = np.maximum.accumulate(np.where(new_run, np.arange(len(order)), 0))
+        ranks = np.empty(len(order), dtype=np.float32)
+        ranks[order] = run_start - start[order]
+        out[:, j] = np.where(np.isnan(col), np.nan, ranks)
+    return out
+
+
+def per_query_views(values: np.ndarray, group_sizes: np.ndarray, *, relative: bool, rank: bool) -> list[np.ndarray]:
+    """The per-query views of model scores the ranker sees besides their values: relative to the query's best
+    candidate, and rank within the query (lambdarank compares candidates within a query; trees split on absolute
+    values, whose level shifts from query to query)."""
+    return ([relative_to_max(values, group_sizes)] if relative else []) + (
+        [rank_in_query(values, group_sizes)] if rank else [])
+
+
+def view_names(names: list[str] | tuple[str, ...], *, relative: bool, rank: bool) -> list[str]:
+    """The column names of `per_query_views`, in its order."""
+    return ([f"{n}_rel" for n in names] if relative else []) + ([f"{n}_rank" for n in names] if rank else [])
 
 
 # -- queries ---------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import numpy as np
@@ -20,8 +21,10 @@ from recommender.ranking_features import (
     BASE_FEATURES,
     RELATIVE_BASE,
     RankingQueries,
+    rank_in_query,
     ranking_queries,
     relative_to_max,
+    view_names,
 )
 
 VIEW, LIKE, BUY = ACTION_CODE["item_view"], ACTION_CODE["item_like"], ACTION_CODE["buy_comp"]
@@ -84,6 +87,12 @@ def probe(dataset: Dataset) -> tuple[list[Query], list[np.ndarray]]:
 def test_ranker_uses_scid_and_two_tower_features_and_base_does_not(ranker: Ranker, dataset: Dataset) -> None:
     base = create_recommender("ranker_base", TINY)
     assert base.feature_groups() == list(BASE_FEATURES) + relative_names(RELATIVE_BASE)
+    # SCID and the two-tower get the same per-query views (relative, and rank when asked) as the base's model scores
+    views = {"relative": True, "rank": True}
+    assert create_recommender("ranker", {**TINY, "rank": True}).feature_groups() == (
+        list(BASE_FEATURES) + view_names(RELATIVE_BASE, **views) + list(SCID_FEATURES)
+        + view_names(SCID_FEATURES, **views) + list(TWO_TOWER_FEATURES) + relative_names(TWO_TOWER_FEATURES)
+        + ["two_tower_cosine_rank"])
     assert ranker.feature_names == (list(BASE_FEATURES) + relative_names(RELATIVE_BASE) + list(SCID_FEATURES)
                                     + relative_names(SCID_FEATURES) + list(TWO_TOWER_FEATURES)
                                     + relative_names(TWO_TOWER_FEATURES))
@@ -94,11 +103,26 @@ def test_ranker_uses_scid_and_two_tower_features_and_base_does_not(ranker: Ranke
     assert features.shape == (90, len(ranker.feature_names))
     first_scid = len(BASE_FEATURES) + len(RELATIVE_BASE)
     assert np.isfinite(features[:, first_scid:]).all()  # SCID and the cosine exist for every candidate
-    # the relative columns: zero at each query's best candidate, never above it
-    rel = features[:, -1].reshape(3, 30)
+    # the relative column: zero at each query's best candidate, never above it
+    cosine, rel = (features[:, c].reshape(3, 30) for c in (-2, -1))
     np.testing.assert_allclose(rel.max(axis=1), 0.0, atol=1e-6)
-    np.testing.assert_allclose(features[:, -2].reshape(3, 30) - features[:, -2].reshape(3, 30).max(axis=1)[:, None],
-                               rel, atol=1e-6)
+    np.testing.assert_allclose(cosine - cosine.max(axis=1)[:, None], rel, atol=1e-6)
+
+
+def test_rank_views_are_per_query_and_the_same_at_serving(ranker: Ranker, dataset: Dataset) -> None:
+    ranked = create_recommender("ranker", {**TINY, "rank": True})  # the fitted components, rank columns added
+    ranked.sources, ranked.facts, ranked.scid, ranked.two_tower = ranker.sources, ranker.facts, ranker.scid, \
+        ranker.two_tower
+    queries, candidates = probe(dataset)
+    features = ranked.features(queries[:3], candidates[:3])
+    assert features.shape == (90, len(ranked.feature_groups()))
+    cosine, rank = features[:, -3].reshape(3, 30), features[:, -1].reshape(3, 30)
+    np.testing.assert_array_equal(rank[np.arange(3), cosine.argmax(axis=1)], 0)
+    assert (rank <= 29).all() and (rank >= 0).all()
+    # served with the incremental SCID state: the same ranks (float noise must not reorder equal scores)
+    query = queries[0]
+    served = ranked.features([dataclasses.replace(query)], [candidates[0]], incremental=True)
+    np.testing.assert_allclose(served, features[:30], rtol=1e-5, atol=1e-5)
 
 
 def test_relative_to_max_is_per_query_and_keeps_missing_values() -> None:
@@ -106,6 +130,14 @@ def test_relative_to_max_is_per_query_and_keeps_missing_values() -> None:
     out = relative_to_max(values, np.array([2, 0, 3]))
     expected = np.array([[-2.0, np.nan], [0.0, np.nan], [-3.0, -3.0], [-1.5, np.nan], [0.0, 0.0]])
     np.testing.assert_allclose(out, expected)
+
+
+def test_rank_in_query_is_per_query_shares_ties_and_keeps_missing_values() -> None:
+    values = np.array([[1.0, np.nan], [3.0, 1.0], [-1.0, 2.0], [0.5, np.nan], [2.0, 2.0], [2.0, np.nan]],
+                      dtype=np.float32)
+    out = rank_in_query(values, np.array([2, 0, 4]))
+    expected = np.array([[1, np.nan], [0, 0], [3, 0], [2, np.nan], [0, 0], [0, np.nan]])
+    np.testing.assert_array_equal(out, expected)
 
 
 def test_bagged_boosters_differ_and_their_mean_is_the_score(ranker: Ranker, dataset: Dataset) -> None:
@@ -239,13 +271,13 @@ def test_served_ranker_reranks_home_and_item_rows_without_sold_or_own_listings(s
 
 
 def test_a_checkpoint_from_before_relative_features_and_bags_still_scores(dataset: Dataset) -> None:
-    old = create_recommender("ranker_base", {**TINY, "relative": False, "bags": 1})
+    old = create_recommender("ranker_base", {**TINY, "relative": False, "rank": False, "bags": 1})
     old.fit(dataset)
     state = old.state()
     state["booster"] = state["booster"][0]  # the old format: one model string
-    loaded = create_recommender("ranker_base", TINY)  # today's defaults: relative features, 5 bags
+    loaded = create_recommender("ranker_base", TINY)  # today's defaults: relative and rank features, 5 bags
     loaded.load_state(state)
-    assert not loaded.config.relative and loaded.booster.num_feature() == len(BASE_FEATURES)
+    assert not loaded.config.relative and not loaded.config.rank and loaded.booster.num_feature() == len(BASE_FEATURES)
     queries, candidates = probe(dataset)
     np.testing.assert_array_equal(np.concatenate(loaded.score_lists(queries, candidates)),
                                   np.concatenate(old.score_lists(queries, candidates)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -22,8 +23,11 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, metavar="DIR")
         parser.add_argument("--test-days", type=positive_number, default=None, metavar="N",
                             help="the last N days are the test period (default: the last 20%% of the span)")
-        parser.add_argument("--test-vip", type=positive_int, default=3000, metavar="N", help="VIP test queries")
-        parser.add_argument("--test-home", type=positive_int, default=1500, metavar="N", help="home test queries")
+        # every test query by default: the paired differences between variants are small, their s.e. is not
+        parser.add_argument("--test-vip", type=positive_int, default=None, metavar="N",
+                            help="VIP test queries, a seeded sample (default: all)")
+        parser.add_argument("--test-home", type=positive_int, default=None, metavar="N",
+                            help="home test queries, a seeded sample (default: all)")
         parser.add_argument("--train-vip", type=positive_int, default=None, metavar="N",
                             help="VIP training queries (default: the ranker's setting)")
         parser.add_argument("--train-home", type=positive_int, default=None, metavar="N",
@@ -32,6 +36,10 @@ class Command(BaseCommand):
                             help="seeds the query samples, the nets and LightGBM (repeat with others to see spread)")
         parser.add_argument("--variants", default=None, metavar="A,B",
                             help="comma-separated ranker variants to train (default: all of ranker_eval.VARIANTS)")
+        parser.add_argument("--rank", action="store_true",
+                            help="add the rank-within-query columns (RankerConfig.rank = True): their ablation")
+        parser.add_argument("--dump", default=None, metavar="FILE.npz",
+                            help="also save the feature matrices (to study LightGBM settings without recomputing)")
 
     def handle(self, *args: object, **options: Any) -> None:
         import dataclasses
@@ -45,7 +53,7 @@ class Command(BaseCommand):
         torch.set_num_threads(1)
         started = time.perf_counter()
         data = evaluation_data_from_db(test_days=options["test_days"])
-        config = RankerConfig(seed=options["seed"])
+        config = RankerConfig(seed=options["seed"], rank=options["rank"])
         if options["train_vip"]:
             config = dataclasses.replace(config, max_vip_queries=options["train_vip"])
         if options["train_home"]:
@@ -56,6 +64,7 @@ class Command(BaseCommand):
 
         result = ranker_ablation(data.train, data.test, config=config, max_vip=options["test_vip"],
                                  max_home=options["test_home"], log=log,
+                                 dump=Path(options["dump"]) if options["dump"] else None,
                                  variants=options["variants"].split(",") if options["variants"] else None)
         sizes = data.sizes()
         header = [
@@ -67,6 +76,9 @@ class Command(BaseCommand):
             f"({result['training']['train_rows']:,} rows); features fitted before "
             f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime(result['training']['feature_cut']))} UTC",
             f"command: manage.py evaluate_ranker --out {options['out']} --seed {options['seed']}"
+            + "".join(f" --{k.replace('_', '-')} {options[k]}" for k in ("test_vip", "test_home", "test_days")
+                      if options[k] is not None)
+            + (" --rank" if options["rank"] else "")
             + (f" --variants '{options['variants']}'" if options["variants"] else "") + "; "
             f"wall time {time.perf_counter() - started:.0f} s on one thread (torch and LightGBM)",
         ]
