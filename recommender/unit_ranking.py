@@ -92,12 +92,14 @@ def viewer_query(viewer_id: int | None) -> Query:
 
 def _score(model: Recommender, query: Query, listing_ids: list[int]) -> np.ndarray:
     """Click probabilities of the listings for the query; listings the model has not seen (posted after its
-    training) are added to its catalog first, so they are scored through their content and their unit."""
+    training), candidates or the viewer's clicks, are added to its catalog first (one query), so they are scored
+    and read through their content (text vector included) and their unit."""
     ids = np.asarray(listing_ids, dtype=np.int64)
     if len(ids) == 0:
         return np.zeros(0)
     catalog = getattr(model, "catalog", None)
-    missing = ids if catalog is None else ids[~np.isin(ids, catalog.item_id)]
+    needed = np.unique(np.r_[ids, np.asarray(query.history, dtype=np.int64)])
+    missing = needed if catalog is None else needed[~np.isin(needed, catalog.item_id)]
     if len(missing):
         model.set_catalog(item_table_from_db(listing_ids=missing.tolist()))
     return np.asarray(model.score(query, ids), dtype=np.float64)

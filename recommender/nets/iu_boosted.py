@@ -7,11 +7,14 @@ Paper: "IU4Rec: Interest Unit-Based Product Organization and Recommendation for 
   the DNN baseline of Table 2.
 - IU-Boosted (section 4.2, `use_units=True`): DIN plus
   (4.2.1) IU-level features of the target's interest unit (statistics accumulated over every listing the unit ever
-  held, so a listing posted a minute ago inherits them) and user x IU cross features;
+  held, so a listing posted a minute ago inherits them; a training impression reads them as of the start of its
+  day, `unit_day_table`) and user x IU cross features;
   (4.2.2, eq. 3-6) the hierarchical IU click sequence: the IUs of the clicked items, each carrying up to 5 of the
   user's clicks in it; E(IU) = [IU id, IU side features, item-level target attention over its clicks];
   an IU-level target attention pools the sequence;
   (4.2.3) attention between the target's IU id and the IU ids of the clicked items.
+- Shared by all three (`content_sim`, ours): user x target text similarities (cosine of the target's text vector to
+  the user's recent clicks: the content-kNN signal), so Table 2 compares the three on the same inputs.
 
 Choices of ours: the clicks' keys / values are projected once and shared by the item attention, the attention
 inside each IU and the IU-id attention (the IU attentions have their own queries), which keeps IU-Boosted about
@@ -44,7 +47,13 @@ IMPRESSION = ACTION_CODE["impression"]
 CLICK = ACTION_CODE["item_view"]
 DAY = 86400.0
 ITEM_COLUMNS: tuple[str, ...] = ("item", "product", "c2", "brand", "condition")  # categorical item fields
+UNIT_MODULES = ("unit_embedding", "inner_attention", "unit_attention", "unit_id_attention")  # the IU components
 UNIT_NONE, UNIT_UNKNOWN = 0, 1  # dense unit indices: no interest unit / a unit not seen in training
+# The stored unit counters (interest_units.services.stats) and their windows, in the layout of
+# recommender.dataset_db.UNIT_FEATURES: each counter per window, then each window's clicks / impressions.
+UNIT_COUNTER_ACTIONS: tuple[str, ...] = ("impression", "item_view", "item_like", "item_add_to_cart_tap", "offer_make",
+                                         "buy_comp")
+UNIT_WINDOWS: tuple[int, ...] = (1, 7, 30)
 
 
 # -- features --------------------------------------------------------------------------------------------------
@@ -68,6 +77,7 @@ class CTRFeaturizer:
         unit_mean: np.ndarray | None = None,
         unit_std: np.ndarray | None = None,
         log_unit_features: bool = True,
+        unit_columns: np.ndarray | None = None,
     ) -> None:
         self.vocabularies = vocabularies or {name: Vocabulary() for name in (*ITEM_COLUMNS, "unit")}
         self.price_mean = price_mean
@@ -75,6 +85,19 @@ class CTRFeaturizer:
         self.unit_mean = np.zeros(0, dtype=np.float32) if unit_mean is None else np.asarray(unit_mean, np.float32)
         self.unit_std = np.ones(0, dtype=np.float32) if unit_std is None else np.asarray(unit_std, np.float32)
         self.log_unit_features = log_unit_features
+        # the columns of the stored counters' layout the model reads (None: all)
+        self.unit_columns = None if unit_columns is None else np.asarray(unit_columns, np.int64)
+
+    def select_unit_columns(self, stats: np.ndarray) -> np.ndarray:
+        """(..., F_stored) statistics in the stored layout -> (..., F) the columns the model reads."""
+        stats = np.asarray(stats)
+        if self.unit_columns is None:
+            return stats
+        if stats.shape[-1] <= self.unit_columns.max():  # shorter vectors are zero-padded
+            stats = np.concatenate(
+                [stats, np.zeros((*stats.shape[:-1], self.unit_columns.max() + 1 - stats.shape[-1]), stats.dtype)], -1
+            )
+        return stats[..., self.unit_columns]
 
     @property
     def unit_dim(self) -> int:
@@ -89,8 +112,12 @@ class CTRFeaturizer:
         max_items: int | None = None,
         log_unit_features: bool = True,
         item_min_count: int | None = None,
+        unit_stats: np.ndarray | None = None,
+        unit_columns: np.ndarray | None = None,
     ) -> CTRFeaturizer:
-        """Vocabularies over the items the events touch (counted per event), so rare values train the OOV bucket."""
+        """Vocabularies over the items the events touch (counted per event), so rare values train the OOV bucket.
+        `unit_stats` (k, F): the unit statistics the model trains on (default: `dataset.unit_features`'s), whose
+        mean / std standardise them."""
         events = dataset.events
         touched = events.item[(events.item >= 0) & ((events.action == IMPRESSION) | (events.action == CLICK))]
         raw = _raw_item_columns(dataset.items, touched)
@@ -99,7 +126,9 @@ class CTRFeaturizer:
         vocabularies["item"] = Vocabulary.fit(raw["item"], min_count=item_count, max_size=max_items)
         log_price = np.log1p(np.maximum(raw["price"].astype(np.float64), 0.0))
         std = float(log_price.std()) if len(log_price) else 1.0
-        stats = _unit_matrix(dataset.unit_features)
+        stats = _unit_matrix(dataset.unit_features) if unit_stats is None else np.asarray(unit_stats, np.float64)
+        if unit_columns is not None and stats.shape[1]:
+            stats = cls(unit_columns=unit_columns).select_unit_columns(stats)
         if log_unit_features:
             stats = _signed_log1p(stats)
         unit_mean = stats.mean(axis=0) if len(stats) else np.zeros(stats.shape[1], np.float32)
@@ -112,6 +141,7 @@ class CTRFeaturizer:
             unit_mean.astype(np.float32),
             unit_std.astype(np.float32),
             log_unit_features,
+            unit_columns,
         )
 
     def sizes(self) -> dict[str, int]:
@@ -140,6 +170,17 @@ class CTRFeaturizer:
         known = self.vocabularies["unit"].lookup(raw_units)  # 0 = unknown or none
         return np.where(raw_units == 0, UNIT_NONE, np.where(known > 0, known + 1, UNIT_UNKNOWN)).astype(np.int64)
 
+    def scale_unit_stats(self, stats: np.ndarray, present: np.ndarray) -> np.ndarray:
+        """(..., F) raw statistics and (...,) bool "has statistics" -> (..., F + 1) float32 model inputs."""
+        f = self.unit_dim - 1
+        stats = self.select_unit_columns(np.asarray(stats, dtype=np.float64))[..., :f]
+        if self.log_unit_features:
+            stats = _signed_log1p(stats)
+        out = np.zeros((*present.shape, f + 1), dtype=np.float32)
+        out[..., :f] = np.where(present[..., None], (stats - self.unit_mean) / self.unit_std, 0.0)
+        out[..., f] = present
+        return out
+
     def unit_vectors(self, raw_units: np.ndarray, unit_features: dict[int, np.ndarray]) -> np.ndarray:
         """(n, F + 1) float32 feature vectors of raw unit ids; zeros for no unit or a unit without statistics."""
         raw_units = np.asarray(raw_units, dtype=np.int64)
@@ -149,7 +190,7 @@ class CTRFeaturizer:
             vector = unit_features.get(unit) if unit != 0 else None
             if vector is None:
                 continue
-            vector = np.asarray(vector, dtype=np.float32).ravel()[:f]
+            vector = self.select_unit_columns(np.asarray(vector, dtype=np.float32).ravel())[:f]
             stats = np.zeros(f, dtype=np.float32)
             stats[: len(vector)] = vector
             if self.log_unit_features:
@@ -166,6 +207,7 @@ class CTRFeaturizer:
             "unit_mean": self.unit_mean.copy(),
             "unit_std": self.unit_std.copy(),
             "log_unit_features": self.log_unit_features,
+            "unit_columns": None if self.unit_columns is None else self.unit_columns.copy(),
         }
 
     @classmethod
@@ -178,6 +220,7 @@ class CTRFeaturizer:
             state["unit_mean"],
             state["unit_std"],
             bool(state["log_unit_features"]),
+            state.get("unit_columns"),
         )
 
 
@@ -224,6 +267,65 @@ def _unit_matrix(unit_features: dict[int, np.ndarray]) -> np.ndarray:
     return out
 
 
+@dataclass
+class UnitDayTable:
+    """Point-in-time unit statistics: `stats[d, j]` holds unit `units[j]`'s statistics as of the start of UTC day
+    `first_day + d` (counted from the events of the days before it only), in the layout of the stored counters
+    (`unit_features_from_db(as_of=that day)`); `present[d, j]`: the unit had events in the 30 days before."""
+
+    first_day: int  # days since the epoch of row 0
+    units: np.ndarray  # (u,) int64 raw unit ids, sorted
+    stats: np.ndarray  # (D, u, F) float32
+    present: np.ndarray  # (D, u) bool
+
+    def day_rows(self, timestamps: np.ndarray) -> np.ndarray:
+        """(n,) int64 row of each timestamp's day (clipped to the table)."""
+        days = np.floor(np.asarray(timestamps, np.float64) / DAY).astype(np.int64) - self.first_day
+        return np.clip(days, 0, max(len(self.stats) - 1, 0))
+
+
+def unit_day_table(events: EventLog, items: ItemTable) -> UnitDayTable:
+    """The stored unit counters recomputed from `events` day by day: each event of UNIT_COUNTER_ACTIONS on a listing
+    counts for the listing's interest unit on its UTC day (as interest_units.services.stats counts them), and a
+    day's row sums the 1 / 7 / 30 days before it (cumulative sums, no loop over events or days), so a training
+    impression never sees its own day's clicks."""
+    codes = np.array([ACTION_CODE[a] for a in UNIT_COUNTER_ACTIONS])
+    keep = (events.item >= 0) & np.isin(events.action, codes)
+    unit = _raw_item_columns(items, events.item[keep])["unit"]
+    day = np.floor(events.timestamp[keep] / DAY).astype(np.int64)
+    position = np.zeros(max(ACTION_CODE.values()) + 1, dtype=np.int64)
+    position[codes] = np.arange(len(codes))
+    counter = position[events.action[keep]]  # index in UNIT_COUNTER_ACTIONS
+    has_unit = unit != 0
+    unit, day, counter = unit[has_unit], day[has_unit], counter[has_unit]
+    n_f = len(UNIT_WINDOWS) * (len(codes) + 1)
+    if len(unit) == 0:
+        return UnitDayTable(0, np.zeros(0, np.int64), np.zeros((1, 0, n_f), np.float32), np.zeros((1, 0), bool))
+    units, unit_col = np.unique(unit, return_inverse=True)
+    first = int(day.min())
+    n_days = int(day.max()) - first + 2  # + the day after the last event (statistics as of its end)
+    counts = np.zeros((n_days, len(units), len(codes)), dtype=np.float64)
+    np.add.at(counts, (day - first, unit_col.ravel(), counter), 1.0)
+    before = np.concatenate([np.zeros((1, *counts.shape[1:])), np.cumsum(counts, axis=0)])  # [d] = days < d
+    rows = np.arange(n_days)
+    windows = np.stack([before[rows] - before[np.maximum(rows - w, 0)] for w in UNIT_WINDOWS], axis=2)  # (D,u,W,C)
+    impressions = windows[..., UNIT_COUNTER_ACTIONS.index("impression")]
+    clicks = windows[..., UNIT_COUNTER_ACTIONS.index("item_view")]
+    ctr = np.where(impressions > 0, clicks / np.maximum(impressions, 1.0), 0.0)  # (D, u, W)
+    stats = np.concatenate([windows.reshape(n_days, len(units), -1), ctr], axis=2).astype(np.float32)
+    present = windows[:, :, UNIT_WINDOWS.index(max(UNIT_WINDOWS))].sum(axis=2) > 0
+    return UnitDayTable(first, units.astype(np.int64), stats, present)
+
+
+def unit_columns(windows: tuple[int, ...]) -> np.ndarray:
+    """Columns of the stored counters' layout (UNIT_WINDOWS x UNIT_COUNTER_ACTIONS, then each window's CTR) that
+    hold `windows`' counters and CTRs."""
+    n_c = len(UNIT_COUNTER_ACTIONS)
+    rows = [UNIT_WINDOWS.index(w) for w in sorted(windows)]
+    counters = [r * n_c + k for r in rows for k in range(n_c)]
+    return np.array(counters + [len(UNIT_WINDOWS) * n_c + r for r in rows], dtype=np.int64)
+
+
 # -- samples and batches ---------------------------------------------------------------------------------------
 @dataclass
 class CTRBatch:
@@ -243,6 +345,7 @@ class CTRBatch:
     target_unit: torch.Tensor  # (B,) int64 dense unit index of the target's interest unit
     target_unit_features: torch.Tensor  # (B, F1) float32 IU-level statistics of the target's unit (4.2.1)
     cross_features: torch.Tensor  # (B, 2) float32 user x target-IU: log1p(clicks in it), share of clicks in it
+    content: torch.Tensor  # (B, C) float32 user x target text similarities (C = CONTENT_FEATURES or 0)
     hist_item: torch.Tensor  # (B, L) int64 clicked items, oldest first
     hist_product: torch.Tensor  # (B, L) int64
     hist_c2: torch.Tensor  # (B, L) int64
@@ -283,8 +386,10 @@ class CTRSamples:
     hist_start: np.ndarray  # (n,) int64 into the click table
     hist_end: np.ndarray  # (n,) int64, exclusive
     clicks: dict[str, np.ndarray]  # ITEM_COLUMNS + "unit" + "price" + "unit_row", (c + 1,) each, row 0 padding
-    unit_table: np.ndarray  # (u + 1, F1) float32 feature vectors of the units referenced, row 0 = no unit
+    unit_table: np.ndarray  # (D, u + 1, F1) float32 feature vectors of the units referenced on D days, row 0 = no unit
     unit_index: np.ndarray  # (u + 1,) int64 dense unit index of each unit_table row
+    unit_day: np.ndarray  # (n,) int64 the day of unit_table each impression reads (0 when D = 1)
+    content: np.ndarray  # (n, C) float32 text similarities of the target to the history (C = 0: not computed)
     max_units: int = 30
     max_unit_items: int = 5
 
@@ -310,6 +415,8 @@ class CTRSamples:
             clicks=self.clicks,
             unit_table=self.unit_table,
             unit_index=self.unit_index,
+            unit_day=pick(self.unit_day),
+            content=pick(self.content),
             max_units=self.max_units,
             max_unit_items=self.max_unit_items,
         )
@@ -362,6 +469,7 @@ class CTRSamples:
 
         # User x target-IU cross features (4.2.1 (2)).
         target_unit_row = self.target["unit_row"][rows]
+        day = self.unit_day[rows]  # (B,)
         same = mask & (unit_row == target_unit_row[:, None]) & (target_unit_row[:, None] > 0)
         n_same = same.sum(axis=1).astype(np.float32)
         cross = np.stack([np.log1p(n_same), n_same / np.maximum(lengths, 1)], axis=1).astype(np.float32)
@@ -378,8 +486,9 @@ class CTRSamples:
             target_condition=t(self.target["condition"][rows]),
             target_price=t(self.target["price"][rows]),
             target_unit=t(self.target["unit"][rows]),
-            target_unit_features=t(self.unit_table[target_unit_row]),
+            target_unit_features=t(self.unit_table[day, target_unit_row]),
             cross_features=t(cross),
+            content=t(self.content[rows]),
             hist_item=t(hist["item"]),
             hist_product=t(hist["product"]),
             hist_c2=t(hist["c2"]),
@@ -389,7 +498,7 @@ class CTRSamples:
             hist_unit=t(hist["unit"]),
             hist_mask=t(mask),
             unit_seq_unit=t(self.unit_index[seq_unit_row]),
-            unit_seq_features=t(self.unit_table[seq_unit_row]),
+            unit_seq_features=t(self.unit_table[day[:, None], seq_unit_row]),
             unit_seq_count=t(seq_count),
             unit_seq_mask=t(seq_mask),
             unit_item_pos=t(item_pos),
@@ -448,11 +557,14 @@ def build_ctr_samples(
     window_days: float = 30.0,
     max_units: int = 30,
     max_unit_items: int = 5,
+    unit_days: UnitDayTable | None = None,
+    content: bool = False,
 ) -> CTRSamples:
     """Impression events of `dataset` (with `clicked` labels) -> samples. Each impression's history is the user's
     item_view clicks strictly before it within `window_days` (the last `max_history`), taken from `history` (an
     EventLog or `merge_click_history` output; default: the dataset's own events). Targets and clicked items take
-    their features and `interest_unit` from `dataset.items`, unit statistics from `dataset.unit_features`."""
+    their features and `interest_unit` from `dataset.items`, unit statistics from `dataset.unit_features` (one vector
+    per unit, e.g. as of the split), or with `unit_days` as of the start of each impression's day (training)."""
     events = dataset.events
     if events.clicked is None:
         raise ValueError("impressions need `clicked` labels to build CTR samples")
@@ -479,6 +591,8 @@ def build_ctr_samples(
         hist_end=end,
         max_units=max_units,
         max_unit_items=max_unit_items,
+        unit_days=unit_days,
+        content=content,
     )
 
 
@@ -497,8 +611,12 @@ def _assemble_samples(
     hist_end: np.ndarray,
     max_units: int,
     max_unit_items: int,
+    unit_days: UnitDayTable | None = None,
+    content: bool = False,
 ) -> CTRSamples:
-    """Encodes targets and the click table (only the clicks some history uses) into a `CTRSamples`."""
+    """Encodes targets and the click table (only the clicks some history uses) into a `CTRSamples`. Unit
+    statistics: `unit_features` for every impression, or with `unit_days` those as of each impression's day.
+    `content`: also the target's text similarities to the history (`content_similarity`)."""
     # Keep only the clicks some impression reads, re-indexing the ranges.
     used = np.zeros(len(click_item) + 1, dtype=np.int64)
     np.add.at(used, hist_start, 1)
@@ -511,11 +629,30 @@ def _assemble_samples(
 
     target = featurizer.encode_items(items, item_id)
     clicks = featurizer.encode_items(items, click_item)
+    similarity = (
+        content_similarity(items, item_id, click_item, hist_start, hist_end)
+        if content
+        else np.zeros((len(item_id), 0), np.float32)
+    )
     raw_units = np.unique(np.r_[target["unit_raw"], clicks["unit_raw"]])
     raw_units = raw_units[raw_units != 0]
-    unit_table = np.concatenate(
-        [np.zeros((1, featurizer.unit_dim), np.float32), featurizer.unit_vectors(raw_units, unit_features)]
-    )  # (u + 1, F1)
+    if unit_days is None:
+        table = featurizer.unit_vectors(raw_units, unit_features)[None]  # (1, u, F1)
+        unit_day = np.zeros(len(user), dtype=np.int64)
+    else:
+        unit_day = unit_days.day_rows(timestamp)
+        days = np.unique(unit_day)  # only the days some impression reads
+        unit_day = np.searchsorted(days, unit_day)
+        known = unit_days.units
+        stats = np.zeros((len(days), len(raw_units), unit_days.stats.shape[2]), np.float32)
+        present = np.zeros((len(days), len(raw_units)), bool)
+        if len(known):
+            pos = np.minimum(np.searchsorted(known, raw_units), len(known) - 1)
+            found = known[pos] == raw_units  # units without events in the table have no statistics
+            stats[:, found] = unit_days.stats[days][:, pos[found]]
+            present[:, found] = unit_days.present[days][:, pos[found]]
+        table = featurizer.scale_unit_stats(stats, present)  # (D, u, F1)
+    unit_table = np.concatenate([np.zeros((len(table), 1, featurizer.unit_dim), np.float32), table], axis=1)
 
     def unit_row(raw: np.ndarray) -> np.ndarray:
         if len(raw_units) == 0:
@@ -539,9 +676,81 @@ def _assemble_samples(
         clicks=clicks,
         unit_table=unit_table,
         unit_index=np.r_[UNIT_NONE, featurizer.unit_index(raw_units)].astype(np.int64),
+        unit_day=unit_day,
+        content=similarity,
         max_units=max_units,
         max_unit_items=max_unit_items,
     )
+
+
+CONTENT_FEATURES = 4  # content_similarity's columns
+CONTENT_PROFILE_CLICKS = 20  # the newest clicks whose mean text vector is the user's profile (as content kNN's)
+
+
+def content_similarity(
+    items: ItemTable,
+    target_ids: np.ndarray,
+    click_ids: np.ndarray,
+    hist_start: np.ndarray,
+    hist_end: np.ndarray,
+    chunk: int = 256,
+) -> np.ndarray:
+    """(n, CONTENT_FEATURES) float32 user x target content features: the cosine of the target's text vector to
+    the mean vector of the newest CONTENT_PROFILE_CLICKS history clicks (the content-kNN score), the largest and
+    the newest click's cosine, and 1 when the target and some click have a vector (all 0 otherwise). History of
+    impression i: `click_ids[hist_start[i]:hist_end[i]]`, oldest first. Chunks of similar history length."""
+    n = len(target_ids)
+    out = np.zeros((n, CONTENT_FEATURES), dtype=np.float32)
+    if items.text_vector is None or len(items) == 0 or n == 0:
+        return out
+    # Rows of the vectors some target or click needs (+1; row 0 = no vector), l2-normalised once.
+    table_ids = np.asarray(items.item_id, dtype=np.int64)
+    order = np.argsort(table_ids, kind="stable")
+
+    def rows_of(ids: np.ndarray) -> np.ndarray:
+        pos = np.minimum(np.searchsorted(table_ids[order], ids), len(order) - 1)
+        return np.where(table_ids[order][pos] == ids, order[pos], -1)
+
+    target_rows, click_rows = rows_of(np.asarray(target_ids, np.int64)), rows_of(np.asarray(click_ids, np.int64))
+    used, inverse = np.unique(np.r_[target_rows, click_rows, -1], return_inverse=True)
+    vectors = np.asarray(items.text_vector[np.maximum(used, 0)], dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1)
+    vectors = np.where(((norms > 0) & (used >= 0))[:, None], vectors / np.maximum(norms, 1e-12)[:, None], 0.0)
+    vectors = vectors.astype(np.float32)
+    has = np.linalg.norm(vectors, axis=1) > 0
+    target_v, click_v = inverse[:n], inverse[n : n + len(click_rows)]
+    lengths = hist_end - hist_start
+    # One viewer's candidates (serving) share one history: its vectors are gathered once for all of them.
+    shared = bool(np.all(hist_start == hist_start[0]) and np.all(hist_end == hist_end[0]))
+    by_length = np.argsort(lengths, kind="stable")
+    groups = [np.arange(n)] if shared else [by_length[i : i + chunk] for i in range(0, n, chunk)]
+    for rows in groups:
+        own = rows[:1] if shared else rows  # the H (1 or B) histories
+        width = int(lengths[own].max())
+        if width == 0:
+            continue
+        steps = np.arange(width)
+        valid = steps[None, :] < lengths[own, None]  # (H, L)
+        pos = np.where(valid, hist_start[own, None] + steps[None, :], 0)
+        slot = np.where(valid, click_v[pos], inverse[-1])  # (H, L) vector rows
+        mask = valid & has[slot]
+        clicks = vectors[slot]  # (H, L, d)
+        target = vectors[target_v[rows]]  # (B, d)
+        if shared:
+            cosine = target @ clicks[0].T  # (B, L); 0 where no vector
+        else:
+            cosine = np.einsum("bld,bd->bl", clicks, target)
+        recent = mask & (steps[None, :] >= lengths[own, None] - CONTENT_PROFILE_CLICKS)
+        profile = np.einsum("hl,hld->hd", recent.astype(np.float32), clicks)
+        profile /= np.maximum(np.linalg.norm(profile, axis=1, keepdims=True), 1e-12)
+        newest = np.broadcast_to(np.maximum(lengths[own] - 1, 0)[:, None], (len(rows), 1))
+        defined = mask.any(axis=1) & has[target_v[rows]]  # (B,)
+        out[rows, 0] = (profile * target).sum(axis=1)
+        out[rows, 1] = np.where(mask, cosine, -1.0).max(axis=1)
+        out[rows, 2] = np.take_along_axis(cosine, newest, axis=1)[:, 0]
+        out[rows, 3] = 1.0
+        out[rows] *= defined[:, None]
+    return out
 
 
 # -- network ---------------------------------------------------------------------------------------------------
@@ -549,9 +758,15 @@ def _assemble_samples(
 class IUBoostedConfig:
     use_attention: bool = True  # DIN's multi-head target attention over the item clicks (False: sum pooling = DNN)
     use_units: bool = True  # IU-level features, hierarchical IU click sequence and IU attention (section 4.2)
-    unit_stats: bool = False  # the unit's statistics (4.2.1 (1)) as an input. Off: the stored counters are summed
-    # over the same days as the training labels (each impression's own click is in its unit's CTR), and on the
-    # demo data they cost AUC (Table-2 run: 0.5700 with, 0.5814 without; DIN 0.5736). Needs point-in-time stats.
+    unit_stats: bool = False  # the unit's statistics (4.2.1 (1)) as an input, point in time in training
+    # (unit_day_table). Off: even so they cost AUC on the demo data (Table-2 run, without / with: 0.5864 / 0.5761;
+    # with content_sim 0.6356 / 0.6255, 1 / 7-day windows 0.6306); the unit id and the IU click sequence carry the unit.
+    unit_windows: tuple[int, ...] = (1, 7)  # windows (days) of the statistics read, with their CTRs; training
+    # impressions of days whose longest window is cut short by the start of the data get none (the 30-day counts of
+    # a 30-day log double between training and the split)
+    content_sim: bool = True  # user x target text similarities (content_similarity) into the shared base's MLP,
+    # for DNN, DIN and IU-Boosted alike (demo Table-2 run, AUC without / with: DIN 0.5747 / 0.6362, IU-Boosted
+    # 0.5864 / 0.6356)
     embed_dim: int = 16  # embedding size of each categorical field (item id, product, c2, brand, condition, IU id)
     attention_dim: int = 128  # hidden units of every attention layer (5.1.4)
     heads: int = 4  # heads of the multi-head target attention
@@ -572,6 +787,8 @@ class IUBoostedConfig:
     batch_size: int = 256  # small batches: ~100k impressions give ~400 steps an epoch (the paper's 4096 is for 10^10)
     lr: float = 3e-3  # Adam (the paper's AdagradDecay at 1e-4 is tuned for 10^10 samples)
     weight_decay: float = 0.0
+    unit_weight_decay: float = 1e-3  # extra L2 (Adam) on the IU components' weights: unit embedding, IU attentions
+    # (demo Table-2 run, AUC / GAUC 0 -> 1e-3: 0.6356 / 0.6226 -> 0.6372 / 0.6254; dropout 0.5 on them: 0.6350)
     epochs: int = 6  # maximum epochs; early stopping on validation AUC
     patience: int = 1  # epochs without a better validation AUC before stopping
     valid_fraction: float = 0.1  # without a `valid` set, the latest share of impressions validates
@@ -669,6 +886,7 @@ class IUBoostedNet(nn.Module):
             # Keys and values of the clicks are projected once; the IU attentions below reuse them.
             self.item_attention = TargetAttention(d, d, d, a, c.heads, c.null_slot)
         n_in += a if c.use_attention else d  # attention-pooled or sum-pooled history
+        n_in += CONTENT_FEATURES if c.content_sim else 0
         if c.use_units:
             self.unit_embedding = nn.Embedding(sizes["unit"], e)
             nn.init.normal_(self.unit_embedding.weight, std=0.05)
@@ -730,6 +948,8 @@ class IUBoostedNet(nn.Module):
             parts.append(pooled)  # eq. 1
         else:
             parts.append(hist.sum(dim=1))  # (B, d)
+        if c.content_sim:
+            parts.append(batch.content)  # (B, CONTENT_FEATURES)
         if c.use_units:
             parts += self._unit_parts(batch, target, keys, values, rows)
         return self.mlp(torch.cat(parts, dim=-1)).squeeze(-1)
@@ -797,9 +1017,13 @@ class IUBoosted(Recommender):
 
     # -- data ---------------------------------------------------------------------------------------------------
     def build_samples(
-        self, dataset: Dataset, history: EventLog | tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self,
+        dataset: Dataset,
+        history: EventLog | tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+        unit_days: UnitDayTable | None = None,
     ) -> CTRSamples:
-        """`build_ctr_samples` with this model's featurizer and sequence limits."""
+        """`build_ctr_samples` with this model's featurizer and sequence limits (`unit_days`: point-in-time unit
+        statistics, for training)."""
         assert self.featurizer is not None, "fit the model first"
         c = self.config
         if not c.unit_stats:
@@ -812,7 +1036,23 @@ class IUBoosted(Recommender):
             window_days=c.window_days,
             max_units=c.max_units,
             max_unit_items=c.max_unit_items,
+            unit_days=unit_days if c.unit_stats else None,
+            content=c.content_sim,
         )
+
+    def training_samples(self, dataset: Dataset, unit_days: UnitDayTable | None = None) -> CTRSamples:
+        """Samples of `dataset`'s impressions as `fit` trains on them: each reads its unit's statistics as of the
+        start of its day (`unit_days`, default: counted from `dataset.events`), never its own day's clicks."""
+        if unit_days is None and self.config.unit_stats:
+            unit_days = self.training_unit_days(dataset)
+        return self.build_samples(dataset, unit_days=unit_days)
+
+    def training_unit_days(self, dataset: Dataset) -> UnitDayTable:
+        """`unit_day_table` of `dataset`'s events, without statistics on the days whose longest `unit_windows`
+        window reaches back before the data starts: cut-short counts are not what the split / serving read."""
+        table = unit_day_table(dataset.events, dataset.items)
+        table.present[: max(self.config.unit_windows)] = False
+        return table
 
     def set_catalog(self, items: ItemTable, unit_features: dict[int, np.ndarray] | None = None) -> None:
         """Listings (and unit statistics) `score` looks candidates and history up in; rows of `items` replace
@@ -833,13 +1073,21 @@ class IUBoosted(Recommender):
         started = time.perf_counter()
         torch.manual_seed(c.seed)
         rng = np.random.default_rng(c.seed)
+        # Training impressions read their unit's statistics as of the start of their day, counted from the
+        # training events (the stored counters cover the training days: an impression's own click would be in
+        # its unit's CTR); validation / test / serving read `unit_features`, counted up to the split or now.
+        unit_days = self.training_unit_days(dataset) if c.unit_stats else None
         if not c.unit_stats:
             dataset = dataclasses.replace(dataset, unit_features={})
-        self.featurizer = CTRFeaturizer.fit(dataset, c.min_count, c.max_items, c.log_unit_features, c.item_min_count)
+        self.featurizer = CTRFeaturizer.fit(
+            dataset, c.min_count, c.max_items, c.log_unit_features, c.item_min_count,
+            unit_stats=None if unit_days is None else unit_days.stats[unit_days.present],
+            unit_columns=unit_columns(c.unit_windows) if c.unit_stats else None,
+        )
         self.net = IUBoostedNet(c, self.featurizer.sizes(), self.featurizer.unit_dim).to(self.device)
         self.catalog, self.unit_features = None, {}
         self.set_catalog(dataset.items, dataset.unit_features)
-        samples = self.build_samples(dataset)
+        samples = self.training_samples(dataset, unit_days)
         if valid is not None:
             valid_samples = self.build_samples(valid, history=merge_click_history(dataset.events, valid.events))
             train_rows = np.arange(len(samples))
@@ -853,7 +1101,12 @@ class IUBoosted(Recommender):
             "end": float(events.timestamp.max()) if len(events) else None,
             "impressions": int(len(samples)),
         }
-        optimizer = torch.optim.Adam(self.net.parameters(), lr=c.lr, weight_decay=c.weight_decay)
+        unit_params = [p for name, p in self.net.named_parameters() if name.startswith(UNIT_MODULES)]
+        other_params = [p for name, p in self.net.named_parameters() if not name.startswith(UNIT_MODULES)]
+        groups = [{"params": other_params}]
+        if unit_params:
+            groups.append({"params": unit_params, "weight_decay": c.weight_decay + c.unit_weight_decay})
+        optimizer = torch.optim.Adam(groups, lr=c.lr, weight_decay=c.weight_decay)
         loss_fn = nn.BCEWithLogitsLoss()
         log: dict[str, Any] = {"epochs": [], "n_train": int(len(train_rows)), "n_valid": int(len(valid_samples))}
         best_auc, best_state, stale = -1.0, None, 0
@@ -937,6 +1190,7 @@ class IUBoosted(Recommender):
             hist_end=np.full(n, len(clicks), dtype=np.int64),
             max_units=c.max_units,
             max_unit_items=c.max_unit_items,
+            content=c.content_sim,
         )
         return self.predict_samples(samples).astype(np.float64)
 
@@ -956,11 +1210,14 @@ class IUBoosted(Recommender):
                 "price": items.price,
                 "created_at": items.created_at,
                 "interest_unit": items.interest_unit,
+                "text_vector": items.text_vector,
             },
             "unit_features": {int(k): np.asarray(v) for k, v in self.unit_features.items()},
         }
 
     def load_state(self, state: dict[str, Any]) -> None:
+        if "text_vector" not in state["catalog"]:  # saved before the content features existed
+            self.config = dataclasses.replace(self.config, content_sim=False)
         self.featurizer = CTRFeaturizer.from_state(state["featurizer"])
         self.net = IUBoostedNet(self.config, self.featurizer.sizes(), self.featurizer.unit_dim)
         self.net.load_state_dict(state["net"])
@@ -995,11 +1252,25 @@ def _merge_items(old: ItemTable | None, new: ItemTable) -> ItemTable:
         price=np.r_[old.price[keep], new.price].astype(np.float32),
         created_at=np.r_[old.created_at[keep], new.created_at],
         interest_unit=np.r_[units(old, len(old))[keep], units(new, m_new)],
+        text_vector=_merge_vectors(old, keep, new),
     )
     ids = merged.item_id[::-1]
     _, last = np.unique(ids, return_index=True)  # unique sorts by id; index of each id's last row
     rows = len(ids) - 1 - last
     return merged.subset(rows)
+
+
+def _merge_vectors(old: ItemTable, keep: np.ndarray, new: ItemTable) -> np.ndarray | None:
+    """float16 text vectors of `old` rows `keep` then `new` (zeros where a table has none); None when neither has."""
+    if old.text_vector is None and new.text_vector is None:
+        return None
+    dim = (new.text_vector if new.text_vector is not None else old.text_vector).shape[1]
+
+    def vectors(table: ItemTable) -> np.ndarray:
+        v = table.text_vector
+        return np.zeros((len(table), dim), np.float16) if v is None else np.asarray(v, np.float16)
+
+    return np.concatenate([vectors(old)[keep], vectors(new)])
 
 
 def _length_batches(

@@ -15,12 +15,18 @@ from recommender.base import Query, create_recommender, load_recommender
 from recommender.ctr_eval import ctr_report_write, evaluate_ctr, format_ctr_table
 from recommender.data import ACTION_CODE, Dataset, EventLog, ItemTable
 from recommender.nets.iu_boosted import (
+    CONTENT_FEATURES,
+    UNIT_COUNTER_ACTIONS,
+    UNIT_WINDOWS,
     CTRBatch,
     CTRFeaturizer,
     IUBoostedConfig,
     IUBoostedNet,
     _assemble_samples,
     build_ctr_samples,
+    content_similarity,
+    merge_click_history,
+    unit_day_table,
 )
 
 DAY = 86400.0
@@ -69,6 +75,9 @@ def _market(seed: int = 0, n_users: int = 24, n_items: int = 80, n_units: int = 
         created_at=np.zeros(n_items),
         interest_unit=np.where(unit > 0, 500 + unit, 0).astype(np.int64),
     )
+    directions = rng.normal(size=(n_units + 1, 16))  # text vectors: near their unit's direction
+    vectors = directions[unit] + 0.7 * rng.normal(size=(n_items, 16))
+    items.text_vector = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
     favourite = rng.integers(1, n_units + 1, n_users)
     rows: list[tuple[int, int, int, float, int, bool]] = []  # user, item, action, timestamp, request, clicked
     for request in range(n_users * 12):
@@ -93,7 +102,8 @@ def _market(seed: int = 0, n_users: int = 24, n_items: int = 80, n_units: int = 
         surface=np.ones(n, np.int8),
         position=np.full(n, -1, np.int16),
     )
-    unit_features = {500 + u: rng.uniform(0, 1000, 8).astype(np.float32) for u in range(1, n_units + 1)}
+    counted = unit_day_table(events, items)  # statistics as of the end of the market, in the stored layout
+    unit_features = {int(u): counted.stats[-1, j] for j, u in enumerate(counted.units)}
     return Dataset(events, items, "tiny", unit_features)
 
 
@@ -107,13 +117,13 @@ def _split(dataset: Dataset, at: float) -> tuple[Dataset, Dataset]:
 
 
 def _samples(dataset: Dataset, **kwargs):
-    return build_ctr_samples(dataset, CTRFeaturizer.fit(dataset, min_count=1), **kwargs)
+    return build_ctr_samples(dataset, CTRFeaturizer.fit(dataset, min_count=1), content=True, **kwargs)
 
 
 def _net(config: dict, samples) -> IUBoostedNet:
     torch.manual_seed(0)
     featurizer_sizes = {"item": 200, "product": 50, "c2": 20, "brand": 30, "condition": 8, "unit": 12}
-    net = IUBoostedNet(IUBoostedConfig(**{**TINY, **config}), featurizer_sizes, samples.unit_table.shape[1])
+    net = IUBoostedNet(IUBoostedConfig(**{**TINY, **config}), featurizer_sizes, samples.unit_table.shape[-1])
     return net.eval()
 
 
@@ -178,8 +188,8 @@ def test_batch_shapes_and_hierarchical_sequence():
     b, length = batch.hist_item.shape
     _, u, k = batch.unit_item_pos.shape
     assert b == len(rows) and u <= 3 and k <= 2
-    assert batch.target_unit_features.shape == (b, samples.unit_table.shape[1])
-    assert batch.unit_seq_features.shape == (b, u, samples.unit_table.shape[1])
+    assert batch.target_unit_features.shape == (b, samples.unit_table.shape[-1])
+    assert batch.unit_seq_features.shape == (b, u, samples.unit_table.shape[-1])
     assert batch.cross_features.shape == (b, 2)
     # each slot's clicks are real clicks in that slot's unit
     for row in range(b):
@@ -360,7 +370,7 @@ def test_shared_history_shortcut_matches_the_full_computation(fitted):
         user=np.zeros(len(candidates), np.int64), request=np.full(len(candidates), -1),
         timestamp=np.zeros(len(candidates)), item_id=candidates, label=np.zeros(len(candidates), np.float32),
         click_item=clicks, hist_start=np.zeros(len(candidates), np.int64),
-        hist_end=np.full(len(candidates), len(clicks), np.int64), max_units=30, max_unit_items=5,
+        hist_end=np.full(len(candidates), len(clicks), np.int64), max_units=30, max_unit_items=5, content=True,
     )
     batch = samples.batch(np.arange(len(candidates)))
     # when / then: projecting the history once and broadcasting it changes nothing
@@ -376,14 +386,127 @@ def test_unit_statistics_are_an_input_only_when_configured(split_market):
     without = create_recommender("iu_boosted", {**TINY, "epochs": 1})
     with_stats.fit(train, valid)
     without.fit(train, valid)
-    # 8 statistics + the has-statistics flag, vs the flag alone (always 0)
-    assert with_stats.featurizer.unit_dim == 9 and without.featurizer.unit_dim == 1
+    # 14 statistics (6 counters x the 1 / 7-day windows + 2 CTRs) + the has-statistics flag, vs the flag alone
+    assert with_stats.featurizer.unit_dim == 15 and without.featurizer.unit_dim == 1
     samples, _ = with_stats.predict_impressions(valid, history=train.events)
-    assert samples.unit_table[1:, -1].all()  # every unit of the tiny market has statistics
+    assert samples.unit_table[:, 1:, -1].all()  # every unit of the tiny market has statistics
+    # but no training day of the 5-day market has a complete 7-day window, so training reads none
+    assert not with_stats.training_samples(train).unit_table[..., -1].any()
+    one_day = create_recommender("iu_boosted", {**TINY, "unit_stats": True, "unit_windows": (1,)})
+    one_day.featurizer = with_stats.featurizer
+    assert one_day.training_samples(train).unit_table[1:, :, -1].any()
     samples, _ = without.predict_impressions(valid, history=train.events)
-    assert not samples.unit_table[:, -1].any()
+    assert not samples.unit_table[..., -1].any()
     # serving refreshes statistics only for a model that reads them
-    fresh = {501: np.full(8, 3.0, np.float32)}
+    fresh = {501: np.full(21, 3.0, np.float32)}
     without.set_unit_features(fresh)
     with_stats.set_unit_features(fresh)
     assert 501 not in without.unit_features and with_stats.unit_features[501][0] == 3.0
+
+
+def test_training_impressions_read_unit_statistics_from_the_days_before_theirs(split_market):
+    # given a model trained with the 1-day unit statistics on 5 days of the tiny market
+    train, _ = split_market
+    model = create_recommender("iu_boosted", {**TINY, "epochs": 1, "unit_stats": True, "unit_windows": (1,)})
+    model.fit(train)
+    events, items = train.events, train.items
+    # when the training impressions are built as fit builds them
+    samples = model.training_samples(train)
+    batch = samples.batch(np.arange(len(samples)))
+    # then each impression's target-unit statistics are the counts of its unit's events on the day before its day
+    # (brute force), never its own day's: its own click is not in its unit's CTR; the first day has none (its
+    # 1-day window reaches before the data)
+    unit_of = dict(zip(items.item_id.tolist(), items.interest_unit.tolist(), strict=True))
+    event_unit = np.array([unit_of.get(int(i), 0) for i in events.item])
+    event_day = np.floor(events.timestamp / DAY)
+    codes = [ACTION_CODE[a] for a in UNIT_COUNTER_ACTIONS]
+    checked = own_day_clicks = first_day = 0
+    for row in np.flatnonzero(samples.in_unit)[::7]:
+        unit, day = unit_of[int(samples.item_id[row])], np.floor(samples.timestamp[row] / DAY)
+        if day == event_day.min():
+            assert not batch.target_unit_features[row].any()
+            first_day += 1
+            continue
+        counts = []
+        for window in UNIT_WINDOWS:
+            mine = (event_unit == unit) & (event_day < day) & (event_day >= day - window)
+            counts.append([np.sum(mine & (events.action == code)) for code in codes])
+        counts = np.array(counts, np.float64)  # (W, C)
+        ctr = np.where(counts[:, 0] > 0, counts[:, 1] / np.maximum(counts[:, 0], 1), 0.0)
+        expected = model.featurizer.scale_unit_stats(np.r_[counts.ravel(), ctr], np.array(counts[-1].sum() > 0))
+        np.testing.assert_allclose(batch.target_unit_features[row].numpy(), expected, atol=1e-5)
+        own_day_clicks += int(np.sum((event_unit == unit) & (event_day == day) & (events.action == codes[1])) > 0)
+        checked += 1
+    assert checked > 20 and own_day_clicks > 10 and first_day > 0  # the check bites: most units had clicks that day
+    # and prediction (test / serving) reads the statistics as of the split, the same for every impression
+    samples, _ = model.predict_impressions(train)
+    assert samples.unit_table.shape[0] == 1 and not samples.unit_day.any()
+
+
+def test_unit_statistics_layout_is_the_stored_counters_layout():
+    from interest_units.services.stats import ACTION_COUNTER
+    from recommender.dataset_db import UNIT_COUNTERS, UNIT_FEATURES
+    from recommender.dataset_db import UNIT_WINDOWS as STORED_WINDOWS
+
+    assert UNIT_WINDOWS == STORED_WINDOWS
+    assert [ACTION_COUNTER[a] for a in UNIT_COUNTER_ACTIONS] == list(UNIT_COUNTERS)
+    table = unit_day_table(_market().events, _market().items)
+    assert table.stats.shape[2] == len(UNIT_FEATURES)
+
+
+def test_content_similarity_is_the_cosine_to_the_profile_the_best_and_the_last_click():
+    # given 4 listings with 2-d text vectors (the last has none) and three histories
+    items = ItemTable.ids_only(np.array([10, 11, 12, 13]))
+    items.text_vector = np.array([[1, 0], [0, 2], [3, 3], [0, 0]], np.float32)
+    clicks = np.array([10, 11, 13, 12])
+    # when impressions of 11 (history 10, 11), 10 (history 10, 11, 13, 12), 12 (no history), 13 (no vector)
+    out = content_similarity(items, np.array([11, 10, 12, 13]), clicks, np.array([0, 0, 0, 0]), np.array([2, 4, 0, 2]))
+    # then
+    assert out.shape == (4, CONTENT_FEATURES)
+    half = 1 / np.sqrt(2)
+    np.testing.assert_allclose(out[0], [half, 1.0, 1.0, 1.0], atol=1e-6)  # profile (1, 1) / sqrt 2
+    # profile = mean of (1, 0), (0, 1), (0.71, 0.71) (13 has no vector); last click 12 is at 45 degrees
+    profile = np.array([1 + half, 1 + half]) / np.linalg.norm([1 + half, 1 + half])
+    np.testing.assert_allclose(out[1], [profile[0], 1.0, half, 1.0], atol=1e-6)
+    np.testing.assert_array_equal(out[2:], 0.0)  # no history / no target vector: all zero
+    # one history shared by every target (how serving calls it) equals each target with its own copy of it
+    targets = np.array([10, 11, 12, 13])
+    shared = content_similarity(items, targets, clicks, np.zeros(4, np.int64), np.full(4, 4))
+    copies = content_similarity(items, targets, np.tile(clicks, 4), np.arange(4) * 4, np.arange(4) * 4 + 4)
+    np.testing.assert_allclose(shared, copies, atol=1e-6)
+    assert shared[:3, 3].all() and shared[3, 3] == 0.0
+
+
+def test_content_similarity_model_scores_serving_and_impressions_alike(tmp_path, split_market):
+    # given a DIN with the content features, trained on the tiny market
+    train, valid = split_market
+    model = create_recommender("din", {**TINY, "epochs": 1, "content_sim": True})
+    model.fit(train, valid)
+    samples, predicted = model.predict_impressions(valid, history=train.events)
+    assert samples.content.shape == (len(samples), CONTENT_FEATURES) and samples.content[:, 3].mean() > 0.5
+    # when one impression is scored the way serving scores it (a Query of the user's clicks), and after a reload
+    row = int(np.flatnonzero(samples.hist_end - samples.hist_start > 2)[0])
+    user, item, ts = merge_click_history(train.events, valid.events)
+    mine = (user == samples.user[row]) & (ts < samples.timestamp[row])
+    history = item[mine][np.argsort(ts[mine], kind="stable")][-(samples.hist_end[row] - samples.hist_start[row]):]
+    query = Query(user_id=int(samples.user[row]), history=history.tolist(), timestamp=float(samples.timestamp[row]))
+    served = model.score(query, np.array([samples.item_id[row]]))
+    loaded = load_recommender(model.save(tmp_path / "din.pt"))
+    # then the same inputs give the same probability, and the reloaded catalog keeps the text vectors
+    assert served[0] == pytest.approx(predicted[row], abs=1e-4)
+    assert loaded.catalog.text_vector is not None
+    assert loaded.score(query, np.array([samples.item_id[row]]))[0] == pytest.approx(served[0], abs=1e-3)
+
+
+def test_unit_weight_decay_shrinks_only_the_interest_unit_components(split_market):
+    # given the same fit with and without the extra L2 on the IU components
+    train, valid = split_market
+    norms = {}
+    for decay in (0.0, 1.0):
+        model = create_recommender("iu_boosted", {**TINY, "epochs": 1, "unit_weight_decay": decay})
+        model.fit(train, valid)
+        net = model.net
+        norms[decay] = float(net.unit_embedding.weight.detach().norm()), float(net.mlp[0].weight.detach().norm())
+    # then the unit embedding ends smaller, the MLP (shared with DIN) about the same
+    assert norms[1.0][0] < 0.8 * norms[0.0][0], norms
+    assert abs(norms[1.0][1] - norms[0.0][1]) < 0.1 * norms[0.0][1]

@@ -23,7 +23,7 @@ from tests.recommender.served import trained_and_activated
 pytestmark = pytest.mark.django_db(transaction=True)
 
 TINY = {"embed_dim": 4, "attention_dim": 8, "heads": 2, "mlp": (16, 8), "batch_size": 64, "epochs": 3,
-        "patience": 10, "min_count": 1, "item_min_count": 1, "lr": 1e-2}
+        "patience": 10, "min_count": 1, "item_min_count": 1, "lr": 1e-2, "unit_stats": True, "content_sim": True}
 N_UNITS, PER_UNIT = 4, 6
 
 
@@ -166,3 +166,21 @@ def test_anonymous_viewer_gets_popular_units_ranked_by_the_model(served):
     cards = interest_units_for_home(viewer_id=None, k=8)
     assert {card.unit.pk for card in cards} == {u.pk for u in units}
     assert all(card.recommender == "iu_boosted" for card in cards)
+
+
+def test_a_click_on_a_listing_posted_after_training_is_read_with_its_text_vector(served):
+    units, listings, users = served
+    viewer = users[3]  # favourite unit: 3
+    vector = np.zeros(384, dtype=np.float32)
+    vector[3] = 1.0
+    new = ListingFactory(title="Thing 3-new", created_at=timezone.now(), text_embedding=vector)
+    Event.objects.create(user=viewer, session_id="late", listing=new, action=EventAction.ITEM_VIEW, page="vip",
+                         surface="vip", created_at=timezone.now())
+    model = served_model("iu_boosted")[1]
+    assert new.pk not in model.catalog.item_id
+    # when the viewer opens a unit page
+    ranked = unit_items_ranked(unit_id=units[0].pk, viewer_id=viewer.pk)
+    # then the clicked listing joined the catalog with its vector, so the content features read it
+    assert ranked
+    row = int(np.flatnonzero(model.catalog.item_id == new.pk)[0])
+    np.testing.assert_allclose(model.catalog.text_vector[row].astype(np.float32), vector, atol=1e-3)
