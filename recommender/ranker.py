@@ -84,10 +84,6 @@ class RankerConfig:
     seed: int = 0
 
 
-def relative_names(names: list[str] | tuple[str, ...]) -> list[str]:
-    return [f"{n}_rel" for n in names]
-
-
 def lightgbm_params(config: RankerConfig, bag: int = 0) -> dict[str, Any]:
     subsample = {"bagging_fraction": config.bag_fraction, "bagging_freq": 1, "bagging_by_query": True} \
         if config.bags > 1 else {}

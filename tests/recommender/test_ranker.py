@@ -15,7 +15,7 @@ from marketplace.services.listings import listing_buy
 from recommender.base import Query, create_recommender, load_recommender
 from recommender.data import ACTION_CODE, Dataset, EventLog, ItemTable
 from recommender.nets.scid import FEATURE_NAMES as SCID_FEATURES
-from recommender.ranker import TWO_TOWER_FEATURES, Ranker, relative_names
+from recommender.ranker import TWO_TOWER_FEATURES, Ranker
 from recommender.ranker_eval import ranking_metrics
 from recommender.ranking_features import (
     BASE_FEATURES,
@@ -82,6 +82,10 @@ def probe(dataset: Dataset) -> tuple[list[Query], list[np.ndarray]]:
     queries = ranking_queries(dataset.events, since=float(np.quantile(dataset.events.timestamp, 0.8)), max_vip=20,
                               max_home=10)
     return queries.queries, [dataset.items.item_id[:30].copy() for _ in queries.queries]
+
+
+def relative_names(names: tuple[str, ...]) -> list[str]:
+    return [f"{n}_rel" for n in names]
 
 
 def test_ranker_uses_scid_and_two_tower_features_and_base_does_not(ranker: Ranker, dataset: Dataset) -> None:
