@@ -89,43 +89,41 @@ def relative_names(names: tuple[str, ...]) -> list[str]:
 
 
 def test_ranker_uses_scid_and_two_tower_features_and_base_does_not(ranker: Ranker, dataset: Dataset) -> None:
-    base = create_recommender("ranker_base", TINY)
-    assert base.feature_groups() == list(BASE_FEATURES) + relative_names(RELATIVE_BASE)
-    # SCID and the two-tower get the same per-query views (relative, and rank when asked) as the base's model scores
+    # SCID and the two-tower get the same per-query views (relative, rank) as the base's model scores
     views = {"relative": True, "rank": True}
-    assert create_recommender("ranker", {**TINY, "rank": True}).feature_groups() == (
-        list(BASE_FEATURES) + view_names(RELATIVE_BASE, **views) + list(SCID_FEATURES)
-        + view_names(SCID_FEATURES, **views) + list(TWO_TOWER_FEATURES) + relative_names(TWO_TOWER_FEATURES)
-        + ["two_tower_cosine_rank"])
-    assert ranker.feature_names == (list(BASE_FEATURES) + relative_names(RELATIVE_BASE) + list(SCID_FEATURES)
-                                    + relative_names(SCID_FEATURES) + list(TWO_TOWER_FEATURES)
-                                    + relative_names(TWO_TOWER_FEATURES))
+    base = create_recommender("ranker_base", TINY)
+    assert base.feature_groups() == list(BASE_FEATURES) + view_names(RELATIVE_BASE, **views)
+    assert ranker.feature_names == (list(BASE_FEATURES) + view_names(RELATIVE_BASE, **views) + list(SCID_FEATURES)
+                                    + view_names(SCID_FEATURES, **views) + list(TWO_TOWER_FEATURES)
+                                    + view_names(TWO_TOWER_FEATURES, **views))
+    assert create_recommender("ranker", {**TINY, "rank": False}).feature_groups() == (
+        list(BASE_FEATURES) + relative_names(RELATIVE_BASE) + list(SCID_FEATURES) + relative_names(SCID_FEATURES)
+        + list(TWO_TOWER_FEATURES) + relative_names(TWO_TOWER_FEATURES))
     assert ranker.booster.num_feature() == len(ranker.feature_names)
     assert len(ranker.booster.boosters) == 5  # the default bag
     queries, candidates = probe(dataset)
     features = ranker.features(queries[:3], candidates[:3])
     assert features.shape == (90, len(ranker.feature_names))
-    first_scid = len(BASE_FEATURES) + len(RELATIVE_BASE)
+    first_scid = len(BASE_FEATURES) + len(view_names(RELATIVE_BASE, **views))
     assert np.isfinite(features[:, first_scid:]).all()  # SCID and the cosine exist for every candidate
     # the relative column: zero at each query's best candidate, never above it
-    cosine, rel = (features[:, c].reshape(3, 30) for c in (-2, -1))
+    cosine, rel = (features[:, ranker.feature_names.index(n)].reshape(3, 30)
+                   for n in ("two_tower_cosine", "two_tower_cosine_rel"))
     np.testing.assert_allclose(rel.max(axis=1), 0.0, atol=1e-6)
     np.testing.assert_allclose(cosine - cosine.max(axis=1)[:, None], rel, atol=1e-6)
 
 
 def test_rank_views_are_per_query_and_the_same_at_serving(ranker: Ranker, dataset: Dataset) -> None:
-    ranked = create_recommender("ranker", {**TINY, "rank": True})  # the fitted components, rank columns added
-    ranked.sources, ranked.facts, ranked.scid, ranked.two_tower = ranker.sources, ranker.facts, ranker.scid, \
-        ranker.two_tower
     queries, candidates = probe(dataset)
-    features = ranked.features(queries[:3], candidates[:3])
-    assert features.shape == (90, len(ranked.feature_groups()))
-    cosine, rank = features[:, -3].reshape(3, 30), features[:, -1].reshape(3, 30)
+    features = ranker.features(queries[:3], candidates[:3])
+    assert features.shape == (90, len(ranker.feature_groups()))
+    cosine, rank = (features[:, ranker.feature_names.index(n)].reshape(3, 30)
+                    for n in ("two_tower_cosine", "two_tower_cosine_rank"))
     np.testing.assert_array_equal(rank[np.arange(3), cosine.argmax(axis=1)], 0)
     assert (rank <= 29).all() and (rank >= 0).all()
     # served with the incremental SCID state: the same ranks (float noise must not reorder equal scores)
     query = queries[0]
-    served = ranked.features([dataclasses.replace(query)], [candidates[0]], incremental=True)
+    served = ranker.features([dataclasses.replace(query)], [candidates[0]], incremental=True)
     np.testing.assert_allclose(served, features[:30], rtol=1e-5, atol=1e-5)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import time
 from pathlib import Path
 from typing import Any
@@ -36,8 +37,8 @@ class Command(BaseCommand):
                             help="seeds the query samples, the nets and LightGBM (repeat with others to see spread)")
         parser.add_argument("--variants", default=None, metavar="A,B",
                             help="comma-separated ranker variants to train (default: all of ranker_eval.VARIANTS)")
-        parser.add_argument("--rank", action="store_true",
-                            help="add the rank-within-query columns (RankerConfig.rank = True): their ablation")
+        parser.add_argument("--rank", action=argparse.BooleanOptionalAction, default=None,
+                            help="with / without the rank-within-query columns (default: RankerConfig.rank)")
         parser.add_argument("--dump", default=None, metavar="FILE.npz",
                             help="also save the feature matrices (to study LightGBM settings without recomputing)")
 
@@ -53,7 +54,9 @@ class Command(BaseCommand):
         torch.set_num_threads(1)
         started = time.perf_counter()
         data = evaluation_data_from_db(test_days=options["test_days"])
-        config = RankerConfig(seed=options["seed"], rank=options["rank"])
+        config = RankerConfig(seed=options["seed"])
+        if options["rank"] is not None:
+            config = dataclasses.replace(config, rank=options["rank"])
         if options["train_vip"]:
             config = dataclasses.replace(config, max_vip_queries=options["train_vip"])
         if options["train_home"]:
@@ -78,7 +81,7 @@ class Command(BaseCommand):
             f"command: manage.py evaluate_ranker --out {options['out']} --seed {options['seed']}"
             + "".join(f" --{k.replace('_', '-')} {options[k]}" for k in ("test_vip", "test_home", "test_days")
                       if options[k] is not None)
-            + (" --rank" if options["rank"] else "")
+            + ({True: " --rank", False: " --no-rank", None: ""}[options["rank"]])
             + (f" --variants '{options['variants']}'" if options["variants"] else "") + "; "
             f"wall time {time.perf_counter() - started:.0f} s on one thread (torch and LightGBM)",
         ]
