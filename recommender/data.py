@@ -87,6 +87,7 @@ class ItemTable:
     text_vector: np.ndarray | None = None  # (m, 384) float32, l2-normalised; None when items have no text
     active: np.ndarray | None = None  # (m,) bool: may be recommended now
     interest_unit: np.ndarray | None = None  # (m,) int64: the listing's primary interest unit id, 0 = none
+    spu_unit: np.ndarray | None = None  # (m,) int64: its SPU interest unit (one brand / leaf product), 0 = none
 
     def __len__(self) -> int:
         return int(self.item_id.shape[0])
@@ -110,6 +111,7 @@ class ItemTable:
             text_vector=pick(self.text_vector),
             active=pick(self.active),
             interest_unit=pick(self.interest_unit),
+            spu_unit=pick(self.spu_unit),
         )
 
     def row_of(self) -> dict[int, int]:

@@ -143,10 +143,11 @@ def _parse_halfvecs(blobs: list[bytes | memoryview | None]) -> np.ndarray | None
     return vectors
 
 
-def _unit_of_listings(item_ids: np.ndarray, *, only_these: bool = False) -> np.ndarray:
-    """(m,) int64: each listing's semantic unit id, else SPU unit id, else 0 (live units before retired ones).
-    `only_these` reads just these listings' memberships (a few new listings at serving time) instead of all."""
-    units = np.zeros(len(item_ids), dtype=np.int64)
+def _units_of_listings(item_ids: np.ndarray, *, only_these: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Two (m,) int64 arrays: each listing's primary unit (its semantic unit, else its SPU unit) and its SPU unit;
+    0 = none, live units before retired ones. `only_these` reads just these listings' memberships (a few new
+    listings at serving time) instead of all."""
+    primary, spu = np.zeros(len(item_ids), dtype=np.int64), np.zeros(len(item_ids), dtype=np.int64)
     try:
         from interest_units.models import InterestUnit, InterestUnitMember
 
@@ -161,18 +162,19 @@ def _unit_of_listings(item_ids: np.ndarray, *, only_these: bool = False) -> np.n
             rows = cursor.fetchall()
     except (ImportError, DatabaseError) as error:  # the interest_units app or its tables are not there
         log.warning("interest units unavailable, items get unit 0: %s", error)
-        return units
-    if not rows or len(item_ids) == 0:
-        return units
-    listing, kind, unit, live = (np.array(column) for column in zip(*rows, strict=True))
-    pos = np.minimum(np.searchsorted(item_ids, listing), len(item_ids) - 1)
-    known = item_ids[pos] == listing
-    # Assign lowest priority first so later assignments win: retired before live, spu before semantic.
-    for is_live in (False, True):
-        for unit_type in UNIT_TYPE_PRIORITY:
-            pick = known & (kind == unit_type) & (live == is_live)
-            units[pos[pick]] = unit[pick].astype(np.int64)
-    return units
+        rows = []
+    if rows and len(item_ids):
+        listing, kind, unit, live = (np.array(column) for column in zip(*rows, strict=True))
+        pos = np.minimum(np.searchsorted(item_ids, listing), len(item_ids) - 1)
+        known = item_ids[pos] == listing
+        # Assign lowest priority first so later assignments win: retired before live, spu before semantic.
+        for is_live in (False, True):
+            for unit_type in UNIT_TYPE_PRIORITY:
+                pick = known & (kind == unit_type) & (live == is_live)
+                primary[pos[pick]] = unit[pick].astype(np.int64)
+                if unit_type == "spu":
+                    spu[pos[pick]] = unit[pick].astype(np.int64)
+    return primary, spu
 
 
 def item_table_from_db(*, listing_ids: list[int] | None = None) -> ItemTable:
@@ -193,11 +195,13 @@ def item_table_from_db(*, listing_ids: list[int] | None = None) -> ItemTable:
         table = ItemTable.ids_only(np.zeros(0, dtype=np.int64))
         table.active = np.zeros(0, dtype=bool)
         table.interest_unit = np.zeros(0, dtype=np.int64)
+        table.spu_unit = np.zeros(0, dtype=np.int64)
         return table
     ids, c0, c1, c2, brand, condition, price, created, titles, status, blobs = zip(*rows, strict=True)
     item_id = np.fromiter(ids, dtype=np.int64, count=m)
     brands = np.fromiter(brand, dtype=np.int64, count=m)
     leaves = np.fromiter(c2, dtype=np.int64, count=m)
+    primary_unit, spu_unit = _units_of_listings(item_id, only_these=listing_ids is not None)
     return ItemTable(
         item_id=item_id,
         category=np.stack([np.fromiter(c, dtype=np.int64, count=m) for c in (c0, c1, leaves)], axis=1),
@@ -209,7 +213,8 @@ def item_table_from_db(*, listing_ids: list[int] | None = None) -> ItemTable:
         titles=list(titles),
         text_vector=_parse_halfvecs(list(blobs)),
         active=np.array(status, dtype=str) == ListingStatus.ACTIVE,
-        interest_unit=_unit_of_listings(item_id, only_these=listing_ids is not None),
+        interest_unit=primary_unit,
+        spu_unit=spu_unit,
     )
 
 

@@ -103,6 +103,8 @@ def test_item_table_reads_content_status_products_and_units():
     assert items.interest_unit[row[parka.pk]] == semantic.pk  # semantic first
     assert items.interest_unit[row[twin.pk]] == spu.pk  # else spu
     assert items.interest_unit[row[plain.pk]] == 0
+    assert items.spu_unit.tolist() == [spu.pk, spu.pk, 0]  # the SPU unit alone (IU-Boosted's `unit_kind`)
+    assert item_table_from_db(listing_ids=[parka.pk]).spu_unit.tolist() == [spu.pk]  # serving's few new listings
     assert items.text_vector is None  # no listing has an embedding
 
 

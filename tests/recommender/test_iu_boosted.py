@@ -510,3 +510,37 @@ def test_unit_weight_decay_shrinks_only_the_interest_unit_components(split_marke
     # then the unit embedding ends smaller, the MLP (shared with DIN) about the same
     assert norms[1.0][0] < 0.8 * norms[0.0][0], norms
     assert abs(norms[1.0][1] - norms[0.0][1]) < 0.1 * norms[0.0][1]
+
+
+@pytest.mark.parametrize("kind", ["spu", "semantic"])
+def test_unit_kind_chooses_the_unit_the_model_reads(kind, split_market):
+    # given items whose SPU units are the market's units and whose primary units are another grouping
+    train, _ = split_market
+    items = train.items
+    spu = items.interest_unit.copy()
+    primary = np.where(spu > 0, 600 + items.item_id % 3, 0).astype(np.int64)
+    train = dataclasses.replace(train, items=dataclasses.replace(items, interest_unit=primary, spu_unit=spu))
+    model = create_recommender("iu_boosted", {**TINY, "epochs": 1, "unit_kind": kind})
+    # when
+    model.fit(train)
+    # then the vocabulary, the catalog and the samples hold the chosen kind; the other kind is out of vocabulary
+    read, other = (spu, primary) if kind == "spu" else (primary, spu)
+    np.testing.assert_array_equal(model.catalog.interest_unit, read)
+    assert (model.featurizer.unit_index(read[read > 0]) > 1).all()
+    assert (model.featurizer.unit_index(other[other > 0]) == 1).all()  # UNIT_UNKNOWN
+    samples = model.build_samples(train)
+    rows = np.searchsorted(items.item_id, samples.item_id)
+    np.testing.assert_array_equal(samples.target["unit"], model.featurizer.unit_index(read[rows]))
+
+
+def test_a_checkpoint_from_before_unit_kind_reads_its_primary_units(fitted, split_market):
+    train, valid = split_market
+    model, _ = fitted["iu_boosted"]
+    state = model.state()
+    del state["catalog"]["spu_unit"]  # the layout before `unit_kind`
+    loaded = create_recommender("iu_boosted", TINY)
+    loaded.load_state(state)
+    assert loaded.config.unit_kind == "semantic"
+    _, before = model.predict_impressions(valid, history=train.events)
+    _, after = loaded.predict_impressions(valid, history=train.events)
+    np.testing.assert_array_equal(after, before)
