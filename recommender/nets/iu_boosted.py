@@ -16,9 +16,10 @@ Paper: "IU4Rec: Interest Unit-Based Product Organization and Recommendation for 
 - Shared by all three (`content_sim`, ours): user x target text similarities (cosine of the target's text vector to
   the user's recent clicks: the content-kNN signal), so Table 2 compares the three on the same inputs.
 
-Choices of ours: the clicks' keys / values are projected once and shared by the item attention, the attention
-inside each IU and the IU-id attention (the IU attentions have their own queries), which keeps IU-Boosted about
-2x DIN's cost on CPU; every attention has a learned zero-value "null" slot, so when no click matches the target
+Choices of ours: the unit the network reads is the listing's SPU unit (4.1, one brand / leaf product; `unit_kind`),
+not its looser semantic unit. The clicks' keys / values are projected once and shared by the item attention, the
+attention inside each IU and the IU-id attention (the IU attentions have their own queries), which keeps IU-Boosted
+about 2x DIN's cost on CPU; every attention has a learned zero-value "null" slot, so when no click matches the target
 the pooled vector shrinks instead of being forced onto the least bad click. Padding is exact: masked positions get
 exactly zero weight, and an all-padding history pools to a zero vector (never NaN). Every categorical column has
 an out-of-vocabulary bucket and item ids need `item_min_count` training events, so new listings (the
