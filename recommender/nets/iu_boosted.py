@@ -1023,10 +1023,10 @@ class IUBoosted(Recommender):
     def _model_items(self, items: ItemTable) -> ItemTable:
         """`items` with `interest_unit` holding the unit kind this model reads (`unit_kind`); tables without SPU
         units (toy and file data sets) keep their primary unit."""
-        if self.config.unit_kind == "spu" and items.spu_unit is not None:
-            return dataclasses.replace(items, interest_unit=items.spu_unit)
         if self.config.unit_kind not in ("spu", "semantic"):
             raise ValueError(f"unit_kind must be 'spu' or 'semantic', not {self.config.unit_kind!r}")
+        if self.config.unit_kind == "spu" and items.spu_unit is not None:
+            return dataclasses.replace(items, interest_unit=items.spu_unit)
         return items
 
     def _model_dataset(self, dataset: Dataset) -> Dataset:
