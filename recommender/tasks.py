@@ -19,7 +19,7 @@ def listing_vectors_store(listing_id: int) -> dict[str, int]:
     return {name: serving.item_vectors_store(name=name, listing_ids=[listing_id]) for name in serving.VECTOR_COLUMNS}
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, outbox_lease=60 * 60)  # minutes for a large catalogue: not re-sent while it runs
 def item_vectors_backfill(name: str) -> int:
     """All listings' vectors for a newly activated model version."""
     return serving.item_vectors_store(name=name)

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import os
 import warnings
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 from marketplace import stack
 
@@ -46,21 +48,28 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "axes",
+    "csp",
     "marketplace",
     "interest_units",
     "recommender",
+    "outbox",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "marketplace.security_headers.ContentSecurityPolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "marketplace.api_input.ApiNulByteMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "marketplace.page_events.PageEventsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it turns a lockout seen by the auth backend into the lockout page
 ]
 
 ROOT_URLCONF = "marketplace.urls"
@@ -107,14 +116,29 @@ CACHES = {
 }
 
 # -- celery ---------------------------------------------------------------------------------------------------
-CELERY_BROKER_URL = REDIS_URL.rstrip("/") + "/0" if REDIS_URL else stack.embedded_redis_url(db=0)
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or (
+    REDIS_URL.rstrip("/") + "/0" if REDIS_URL else stack.embedded_redis_url(db=0))
 CELERY_RESULT_BACKEND = None  # tasks write their results to Postgres
 CELERY_TASK_ACKS_LATE = True  # tasks are idempotent: a worker dying mid-task means a re-run, not a loss
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # long tasks (training, rebuilds) must not hoard messages
-# Longest task (a full training run) is bounded by CELERY_TASK_TIME_LIMIT; redelivery must wait longer.
-CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 3600)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * CELERY_TASK_TIME_LIMIT + 600}
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 3600)  # the longest task: a full training run
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis re-delivers an unacked message after this. It only has to exceed the longest task, so a running
+    # training is never started twice; it is not what brings back work lost with a killed worker: the outbox
+    # lease (OUTBOX_LEASE_SECONDS, 30 s) is, so the visibility timeout no longer needs slack on top.
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 300,
+    # A publish never waits for a broker that is down: no connection retries, short socket timeouts (above
+    # kombu's 1 s BRPOP timeout). The outbox row is the copy that matters; the drain sends it later.
+    "max_retries": 0,
+    "socket_connect_timeout": float(os.environ.get("CELERY_BROKER_CONNECT_TIMEOUT", 0.5)),
+    "socket_timeout": float(os.environ.get("CELERY_BROKER_SOCKET_TIMEOUT", 5)),
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = float(os.environ.get("CELERY_BROKER_CONNECT_TIMEOUT", 0.5))
+CELERY_TASK_PUBLISH_RETRY = False
+# Workers (not publishers) keep retrying the broker at start and after a loss; they have nothing else to do.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     # torch-heavy work goes to the gpu queue (a CUDA worker in production, the same worker in the demo)
@@ -133,13 +157,43 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "interest-units-stats-refresh": {"task": "interest_units.tasks.unit_stats_refresh", "schedule": 60 * 60},
     "interest-units-rebuild": {"task": "interest_units.tasks.interest_units_build", "schedule": 24 * 60 * 60},
+    # outbox: re-send work whose message was lost (killed worker, broker outage); a stale drain is dropped
+    "outbox-drain": {"task": "outbox.tasks.outbox_drain", "schedule": env_int("OUTBOX_DRAIN_SECONDS", 10),
+                     "options": {"expires": env_int("OUTBOX_DRAIN_SECONDS", 10)}},
 }
+
+# -- outbox: work that must happen is a Postgres row first (invariant 5; see outbox/services.py) --------------
+# A sent message not done by then is re-sent: with the drain every 10 s, work a killed worker held runs again
+# within 40 s. The default queue's tasks take about a second; a longer task declares its own `outbox_lease`.
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 30)
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)  # re-sends before a message is dead-lettered (~3 h)
+OUTBOX_DRAIN_BATCH = env_int("OUTBOX_DRAIN_BATCH", 500)
+OUTBOX_BREAKER_SECONDS = float(os.environ.get("OUTBOX_BREAKER_SECONDS", 5))  # no publishing after a failure
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# -- login lockout (django-axes, failures kept in Postgres) ----------------------------------------------------
+# Axes first: it refuses a locked-out username + address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Locked by username and address together: by username alone anyone could lock a seller out of their account, by
+# address alone everyone behind one NAT or proxy would share a lock. A success resets the count.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "marketplace.views.login_locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False  # no start-up banner on every management command's stderr
+# The address is REMOTE_ADDR (gunicorn faces clients in docker/compose.yml); a proxy in front would need
+# AXES_CLIENT_IP_CALLABLE reading its forwarded-for header.
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -154,6 +208,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / ".data" / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / ".data" / "media"))
+# Serve MEDIA_ROOT under MEDIA_URL from Django (marketplace/media.py). Off by default: in production the web server
+# or object storage serves uploads; local settings and the demo turn it on.
+MEDIA_SERVE = env_bool("DJANGO_SERVE_MEDIA", False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -166,8 +223,16 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "marketplace.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 20,
+    # without a filter backend a view's filterset_class is inert: ?q= and ?brand= were silently ignored
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # NUL bytes are refused in JSON strings here and in query parameters by marketplace.api_input
+    "DEFAULT_PARSER_CLASSES": [
+        "marketplace.api_input.NulByteRejectingJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "marketplace.apis.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "marketplace.throttling.AnonThrottle",
@@ -176,6 +241,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_THROTTLE_ANON", "100000/hour"),
         "user": os.environ.get("API_THROTTLE_USER", "100000/hour"),
+        # client event reports (POST /api/events/): per address and per viewer
+        "events_ip": os.environ.get("API_THROTTLE_EVENTS_IP", "300/minute"),
+        "events_viewer": os.environ.get("API_THROTTLE_EVENTS_VIEWER", "120/minute"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -184,6 +252,49 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+# -- security headers ----------------------------------------------------------------------------------------
+# Strict everywhere: scripts and styles only from our own static files, no inline code, no plugins, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+SWAGGER_UI_ORIGIN = os.environ.get("SWAGGER_UI_ORIGIN", "https://cdn.jsdelivr.net")
+# Sources added under a path prefix (marketplace.security_headers). Styles only, never scripts, are let inline:
+# the interest-unit admin draws its charts and thumbnails with style attributes, Swagger UI ships a <style> block.
+CSP_PATH_ADDITIONS = {
+    "/admin/": {"style-src": [UNSAFE_INLINE]},
+    "/api/docs/": {
+        "script-src": [SWAGGER_UI_ORIGIN],
+        "style-src": [SWAGGER_UI_ORIGIN, UNSAFE_INLINE],
+        "img-src": [SWAGGER_UI_ORIGIN, "data:"],
+    },
+}
+# Powerful browser features no page of ours uses, switched off for us and any frame.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: [] for feature in (
+        "accelerometer", "ambient-light-sensor", "autoplay", "bluetooth", "browsing-topics", "camera",
+        "display-capture", "encrypted-media", "fullscreen", "geolocation", "gyroscope", "hid", "magnetometer",
+        "microphone", "midi", "payment", "publickey-credentials-get", "screen-wake-lock", "serial", "usb",
+        "xr-spatial-tracking",
+    )
+}
+
+# -- listing photos: checked from the header before decoding, then re-encoded (marketplace.services.photos) ----
+PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+PHOTO_MAX_WIDTH = env_int("PHOTO_MAX_WIDTH", 4096)
+PHOTO_MAX_HEIGHT = env_int("PHOTO_MAX_HEIGHT", 4096)
+PHOTO_STORED_MAX_SIDE = env_int("PHOTO_STORED_MAX_SIDE", 1600)
 
 # -- recommender --------------------------------------------------------------------------------------------
 RECOMMENDER_ARTIFACTS_DIR = Path(os.environ.get("RECOMMENDER_ARTIFACTS_DIR", BASE_DIR / ".data" / "models"))

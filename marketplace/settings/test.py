@@ -15,8 +15,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-CELERY_TASK_ALWAYS_EAGER = True
+# Tasks run in-process at commit; a real worker started by a test sets CELERY_TASK_ALWAYS_EAGER=0.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)  # noqa: F405
 STATIC_ROOT = None  # tests serve static files from the finders; no collectstatic
+WHITENOISE_USE_FINDERS = True  # ... which WhiteNoise only does by itself with DEBUG on
+MEDIA_SERVE = True  # as in local settings and the demo
 # A cache database of its own, flushed between tests, so the demo's cache is never touched.
 CACHES["default"]["LOCATION"] = CACHE_URL.rsplit("db=", 1)[0] + "db=2" if "db=" in CACHE_URL else CACHE_URL[:-1] + "2"  # noqa: F405
 # One test database per pytest process: parallel runs on one machine never drop each other's database.
