@@ -6,16 +6,29 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
+from django.core.files.uploadedfile import UploadedFile
 
+from marketplace.errors import ApplicationError
 from marketplace.models import Category, Condition, Shipper
-
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
+from marketplace.services.photos import photo_check
 
 
 class LeafCategoryChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Category) -> str:
         path = [obj.parent.parent.name, obj.parent.name, obj.name] if obj.parent and obj.parent.parent else [obj.name]
         return " › ".join(path)
+
+
+class PhotoField(forms.ImageField):
+    """An image field that reads the photo's size from its header before Django or PIL decode anything."""
+
+    def to_python(self, data: UploadedFile | None) -> UploadedFile | None:
+        if data not in self.empty_values:
+            try:
+                photo_check(data)
+            except ApplicationError as error:
+                raise forms.ValidationError(error.message, code="photo") from None
+        return super().to_python(data)
 
 
 class SellForm(forms.Form):
@@ -33,19 +46,13 @@ class SellForm(forms.Form):
     size = forms.CharField(max_length=40, required=False)
     color = forms.CharField(max_length=40, required=False)
     shipper = forms.ChoiceField(choices=Shipper.choices, initial=Shipper.SELLER, label="Shipping")
-    photo = forms.ImageField(required=False)
+    photo = PhotoField(required=False, help_text="JPEG, PNG, GIF or WebP; stored without its metadata.")
 
     def clean_title(self) -> str:
         title = " ".join(self.cleaned_data["title"].split())
         if not title:
             raise forms.ValidationError("A listing needs a title.")
         return title
-
-    def clean_photo(self):
-        photo = self.cleaned_data.get("photo")
-        if photo and photo.size > MAX_PHOTO_BYTES:
-            raise forms.ValidationError("Photos must be 5 MB or smaller.")
-        return photo
 
 
 class ListingEditForm(forms.Form):

@@ -1,12 +1,14 @@
+import re
+
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from marketplace import apis, views
+from marketplace import apis, error_views, views
+from marketplace.media import media_file
 from recommender import apis as recommender_apis
 
 router = DefaultRouter()
@@ -39,5 +41,14 @@ urlpatterns = [
          name="api-unit-items"),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # The split view serves its init script from this URL (?script), so the CSP needs no inline script.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # Listing photos: answered only where settings.MEDIA_SERVE is on (local, demo, docker/compose.yml), else 404.
+    re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.+)$", media_file, name="media"),
+]
+
+# Outside DRF views (unknown /api/ paths, middleware failures): JSON under /api/, the site's plain pages elsewhere.
+handler400 = error_views.bad_request
+handler403 = error_views.permission_denied
+handler404 = error_views.page_not_found
+handler500 = error_views.server_error

@@ -34,7 +34,8 @@ def listing_image_vectors(*, listings: Sequence[Listing], encoder_name: str,
             with listing.photo.open("rb") as handle, Image.open(handle) as image:
                 image.load()
                 vector = image_describe(image, encoder_name)
-        except (OSError, UnidentifiedImageError, ValueError, ArithmeticError) as error:
+        except (OSError, UnidentifiedImageError, ValueError, ArithmeticError,
+                Image.DecompressionBombError, Image.DecompressionBombWarning) as error:  # over the photo limit
             log.warning("listing %s: photo %s unreadable (%s); no image unit", listing.pk, listing.photo.name, error)
             continue
         out[listing.pk] = vector

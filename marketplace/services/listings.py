@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
@@ -30,6 +31,7 @@ from marketplace.models import (
 )
 from marketplace.services.catalog import product_id_for
 from marketplace.services.events import event_record
+from marketplace.services.photos import photo_reencode
 
 TITLE_REQUIRED = "A listing needs a title."
 PRICE_INVALID = "Price must be a number between 0 and 99,999,999.99 USD."
@@ -37,6 +39,13 @@ CATEGORY_NOT_LEAF = "Pick the most specific category (three levels)."
 CONDITION_INVALID = "Condition must be one of: " + ", ".join(f"{c.value} ({c.label})" for c in Condition)
 SHIPPER_INVALID = "Shipping must be paid by 'buyer' or 'seller'."
 STATUS_TRANSITION_INVALID = "A listing cannot go from {old} to {new}."
+TEXT_CONTROL_CHARACTERS = (
+    "Titles and descriptions cannot contain invisible control or text-direction characters "
+    "(such as U+202E, the right-to-left override)."
+)
+# Control characters (tab, newline and carriage return are text) and the bidirectional marks, embeddings,
+# overrides and isolates: they make a title read differently from what it says ("Trojan Source").
+_FORBIDDEN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 # The status machine. Sold and removed are final: a single-stock item never comes back.
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
@@ -57,9 +66,14 @@ def _clean_price(price: Decimal | float | str) -> Decimal:
     return value
 
 
-def _validate_fields(*, title: str, condition: int, shipper: str) -> None:
+def _validate_fields(*, title: str, description: str, condition: int, shipper: str) -> None:
     if not title.strip():
         raise ApplicationError(TITLE_REQUIRED)
+    for name, text in (("title", title), ("description", description)):
+        found = _FORBIDDEN_TEXT.search(text)
+        if found:
+            character = f"U+{ord(found[0]):04X}"
+            raise ApplicationError(TEXT_CONTROL_CHARACTERS, extra={"field": name, "character": character})
     if condition not in Condition.values:
         raise ApplicationError(CONDITION_INVALID, extra={"condition": condition})
     if shipper not in Shipper.values:
@@ -85,9 +99,10 @@ def listing_create(
     index: bool = True,
 ) -> Listing:
     """Post a listing. After commit it is embedded and placed in its interest units (unless `index=False`)."""
-    _validate_fields(title=title, condition=condition, shipper=shipper)
+    _validate_fields(title=title, description=description, condition=condition, shipper=shipper)
     if category is not None and category.level != 2 and source == ListingSource.USER:
         raise ApplicationError(CATEGORY_NOT_LEAF, extra={"category": category.pk})
+    stored_photo = photo_reencode(photo) if photo is not None else None
     path = _category_path(category)
     listing = Listing(
         seller=seller,
@@ -108,8 +123,8 @@ def listing_create(
         created_at=created_at or timezone.now(),
     )
     with transaction.atomic():
-        if photo is not None:
-            listing.photo.save(photo.name, photo, save=False)
+        if stored_photo is not None:
+            listing.photo.save(stored_photo.name, stored_photo, save=False)
         listing.save()
         if index:
             _enqueue_indexing(listing.pk)
@@ -151,7 +166,8 @@ def listing_update(*, listing: Listing, editor: AbstractBaseUser, **fields: obje
             raise ConflictError(errors.LISTING_NOT_AVAILABLE)
         for name, value in fields.items():
             setattr(locked, name, _clean_price(value) if name == "price" else value)
-        _validate_fields(title=str(locked.title), condition=int(locked.condition), shipper=str(locked.shipper))
+        _validate_fields(title=str(locked.title), description=str(locked.description), condition=int(locked.condition),
+                         shipper=str(locked.shipper))
         locked.save()
         _enqueue_indexing(locked.pk)
     return locked
