@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+from decimal import Decimal
+
+from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
+from marketplace import errors
 from marketplace.errors import ApplicationError
 from marketplace.models import Listing, ListingStatus
-from marketplace.page_events import api_session_key
 from marketplace.serializers import (
     EventBatchResultSerializer,
     EventBatchSerializer,
@@ -21,26 +27,52 @@ from marketplace.serializers import (
     OrderSerializer,
 )
 from marketplace.services.catalog import brand_get_or_create
-from marketplace.services.events import EventInput, events_record
+from marketplace.services.events import EventInput, client_events_record
 from marketplace.services.listings import listing_buy, listing_create
+from marketplace.throttling import EventsIpThrottle, EventsViewerThrottle
+from marketplace.viewers import viewer_session_id
 
 
-def exception_handler(exc: Exception, context: dict) -> Response | None:
-    """ApplicationError -> its status and message; Django validation errors -> 400; the rest as DRF does."""
+def exception_handler(exc: Exception, context: dict) -> Response:
+    """ApplicationError -> its status and message; Django validation errors -> 400; what DRF knows as DRF does;
+    anything else is logged with its traceback and answered as a JSON 500, never Django's HTML page."""
     if isinstance(exc, ApplicationError):
         return Response({"detail": exc.message, **({"extra": exc.extra} if exc.extra else {})},
                         status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None:
+        return response
+    request = context.get("request")
+    # django.request is where Django itself reports unhandled exceptions (and where ADMINS mail hooks in)
+    logging.getLogger("django.request").error(
+        "Internal Server Error: %s", getattr(request, "path", "?"), exc_info=exc,
+        extra={"status_code": 500, "request": request},
+    )
+    set_rollback()
+    return Response({"detail": errors.SERVER_ERROR}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
 
+MAX_PRICE = Decimal("99999999.99")  # Listing.price is numeric(10, 2)
+PRICE_SCHEMA = {"type": "number", "minimum": 0, "maximum": float(MAX_PRICE)}
+MAX_ID = 2**63 - 1  # bigint
+
+
+class IntegerFilter(filters.NumberFilter):
+    """Whole numbers only: django-filter's NumberFilter would read ?category=1.5 as category 1."""
+
+    field_class = forms.IntegerField
 
 
 class ListingFilter(filters.FilterSet):
-    min_price = filters.NumberFilter(field_name="price", lookup_expr="gte")
-    max_price = filters.NumberFilter(field_name="price", lookup_expr="lte")
-    category = filters.NumberFilter(field_name="c2_id")
+    # Bounds are checked (400 beyond them) and stated in the schema.
+    min_price = extend_schema_field(PRICE_SCHEMA)(
+        filters.NumberFilter(field_name="price", lookup_expr="gte", min_value=0, max_value=MAX_PRICE))
+    max_price = extend_schema_field(PRICE_SCHEMA)(
+        filters.NumberFilter(field_name="price", lookup_expr="lte", min_value=0, max_value=MAX_PRICE))
+    category = extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})(
+        IntegerFilter(field_name="c2_id", min_value=1, max_value=MAX_ID))
     brand = filters.CharFilter(field_name="brand__name", lookup_expr="iexact")
     condition = filters.NumberFilter(field_name="condition")
     q = filters.CharFilter(field_name="title", lookup_expr="icontains")
@@ -70,23 +102,28 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         incoming = ListingCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
-        brand = brand_get_or_create(name=data.pop("brand"))
-        listing = listing_create(seller=request.user, brand=brand, **data)
+        with transaction.atomic():  # a refused listing leaves no new brand behind
+            brand = brand_get_or_create(name=data.pop("brand"))
+            listing = listing_create(seller=request.user, brand=brand, **data)
         return Response(ListingSerializer(listing, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={201: OrderSerializer})
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def buy(self, request, pk=None):
         """Buy this listing. 409 with a clear message when someone else bought it first."""
-        order = listing_buy(listing_id=int(pk), buyer=request.user, session_id=api_session_key(request))
+        order = listing_buy(listing_id=int(pk), buyer=request.user, session_id=viewer_session_id(request))
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
 
 class EventViewSet(viewsets.GenericViewSet):
-    """Record events (impressions, clicks, likes, ...) in batches of up to 500, all or nothing."""
+    """Report what the client saw: views of and impressions of listings a recommendation response showed this
+    viewer in the last hour (its `request_id`), up to 500 per batch, all or nothing, each event once. Likes, cart
+    adds, offers and purchases are recorded by the endpoints that perform them, never posted here. Anonymous
+    viewers are known by their session cookie, so a client must send back the cookie it was given."""
 
     serializer_class = EventBatchSerializer
     permission_classes = [permissions.AllowAny]
+    throttle_classes = [EventsIpThrottle, EventsViewerThrottle]
 
     @extend_schema(request=EventBatchSerializer, responses={201: EventBatchResultSerializer})
     def create(self, request):
@@ -94,6 +131,5 @@ class EventViewSet(viewsets.GenericViewSet):
         incoming.is_valid(raise_exception=True)
         batch = [EventInput(**event) for event in incoming.validated_data["events"]]
         user = request.user if request.user.is_authenticated else None
-        session_id = incoming.validated_data["session_id"] or api_session_key(request)
-        created = events_record(user=user, session_id=session_id, events=batch)
-        return Response({"recorded": len(created)}, status=status.HTTP_201_CREATED)
+        result = client_events_record(user=user, session_id=viewer_session_id(request), events=batch)
+        return Response(EventBatchResultSerializer(result).data, status=status.HTTP_201_CREATED)

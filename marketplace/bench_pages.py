@@ -23,6 +23,7 @@ from django.test import Client, RequestFactory, override_settings
 from interest_units.models import InterestUnit
 from marketplace.errors import ApplicationError
 from marketplace.models import Event, Listing, ListingStatus
+from marketplace.viewers import session_id_for
 from recommender.bench import latency_summary, machine_info
 
 MIDDLEWARE_PATH = "marketplace.page_events.PageEventsMiddleware"
@@ -120,10 +121,10 @@ def page_logging_bench(*, requests: int = 200, pages: Iterable[str] = PAGES, use
                 "deferred_insert_after_response_ms": latency_summary([t.close_ms for t in timings["deferred"]]),
                 "inline_response_ms": latency_summary([t.response_ms for t in timings["inline"]]),
             }
-        written = Event.objects.filter(pk__gt=started_at, session_id__in=session_keys)
+        written = Event.objects.filter(pk__gt=started_at, session_id__in=[session_id_for(k) for k in session_keys])
         events_per_page = written.count() / max(1, 2 * requests * len(results))
     finally:
-        Event.objects.filter(pk__gt=started_at, session_id__in=session_keys).delete()
+        Event.objects.filter(pk__gt=started_at, session_id__in=[session_id_for(key) for key in session_keys]).delete()
         Session.objects.filter(session_key__in=session_keys).delete()
     return {
         "run_id": uuid.uuid4().hex,

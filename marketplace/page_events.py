@@ -16,16 +16,10 @@ from django.http import HttpRequest, HttpResponseBase
 from marketplace.errors import ApplicationError
 from marketplace.models import EventAction
 from marketplace.services.events import EventInput, events_record
+from marketplace.viewers import viewer_session_id
 
 logger = logging.getLogger(__name__)
 PENDING_ATTRIBUTE = "_page_events_pending"
-
-
-def session_key(request: HttpRequest) -> str:
-    """The session id events are grouped by (created on first use, also for anonymous visitors)."""
-    if not request.session.session_key:
-        request.session.save()
-    return request.session.session_key or ""
 
 
 def impressions_for_rows(rows: Iterable, *, page: str, request_id: str) -> list[EventInput]:
@@ -39,18 +33,13 @@ def impressions_for_rows(rows: Iterable, *, page: str, request_id: str) -> list[
     ]
 
 
-def api_session_key(request: HttpRequest) -> str:
-    """API clients name their session in `X-Session-Id` (no cookie session is created for them)."""
-    return request.headers.get("X-Session-Id", "")[:64] or (request.session.session_key or "")
-
-
-def page_events_record(request: HttpRequest, events: list[EventInput], *, session_id: str | None = None) -> None:
+def page_events_record(request: HttpRequest, events: list[EventInput]) -> None:
     """Log a page's events: buffered until the response is sent when the middleware runs, else written now."""
     if not events:
         return
     user = request.user if request.user.is_authenticated else None
-    # The session key must exist before the response: its cookie goes out with it.
-    session = session_id if session_id is not None else session_key(request)
+    # The session must exist before the response: its cookie goes out with it.
+    session = viewer_session_id(request)
     pending = getattr(request, PENDING_ATTRIBUTE, None)
     if pending is None:
         _write(user, session, events)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db.models import Q, QuerySet
 
-from marketplace.models import CartItem, Category, Like, Listing, ListingStatus, Offer, Order
+from marketplace.models import CartItem, Category, Event, EventAction, Like, Listing, ListingStatus, Offer, Order
 
 
 def listing_list_active(*, viewer_id: int | None = None) -> QuerySet[Listing]:
@@ -69,3 +70,22 @@ def user_activity(*, user_id: int) -> dict[str, list]:
         "listings": list(Listing.objects.filter(seller_id=user_id).select_related("brand")
                          .order_by("-created_at")[:200]),
     }
+
+
+def viewer_events(*, user_id: int | None, session_id: str, since: datetime) -> QuerySet[Event]:
+    """One viewer's events since `since`: a signed-in user's, or an anonymous visit's (by its stored session id)."""
+    queryset = Event.objects.filter(created_at__gte=since)
+    if user_id is not None:
+        return queryset.filter(user_id=user_id)
+    if session_id:
+        return queryset.filter(user__isnull=True, session_id=session_id)
+    return queryset.none()
+
+
+def impression_shown(*, user_id: int | None, session_id: str, request_id: str, listing_id: int,
+                     since: datetime) -> Event | None:
+    """The server's impression of `listing_id` in the response `request_id` to this viewer, if there was one."""
+    if not request_id:
+        return None
+    return (viewer_events(user_id=user_id, session_id=session_id, since=since)
+            .filter(request_id=request_id, listing_id=listing_id, action=EventAction.IMPRESSION).first())

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from marketplace.models import Category, EventAction, Listing, Page
+from marketplace.models import Category, Listing
+from marketplace.services.events import CLIENT_ACTIONS, EVENT_ACTION_SERVER_ONLY, MAX_BATCH
 
 
 class CategoryRefSerializer(serializers.ModelSerializer):
@@ -44,24 +45,25 @@ class ListingCreateSerializer(serializers.Serializer):
 
 
 class EventInSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(choices=EventAction.choices)
-    listing_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**62)
-    page = serializers.ChoiceField(choices=Page.choices, default=Page.OTHER)
-    surface = serializers.CharField(required=False, allow_blank=True, max_length=32, default="")
-    position = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=32767)
-    recommender = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
-    request_id = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
-    interest_unit_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**62)
-    query = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    """One event a client saw happen: a view of (a click on) or an impression of a listing it was shown. Where it
+    was shown (page, surface, position, recommender, unit) is taken from the server's record of `request_id`."""
+
+    action = serializers.ChoiceField(
+        choices=[(a.value, a.label) for a in CLIENT_ACTIONS],
+        error_messages={"invalid_choice": EVENT_ACTION_SERVER_ONLY.replace("{action!r}", '"{input}"')},
+    )
+    listing_id = serializers.IntegerField(min_value=1, max_value=2**62)
+    request_id = serializers.CharField(max_length=40, help_text="The request_id of the recommendations response "
+                                       "(last hour, same viewer) that showed this listing.")
 
 
 class EventBatchSerializer(serializers.Serializer):
-    session_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
-    events = EventInSerializer(many=True, allow_empty=False, max_length=500)
+    events = EventInSerializer(many=True, allow_empty=False, max_length=MAX_BATCH)
 
 
 class EventBatchResultSerializer(serializers.Serializer):
-    recorded = serializers.IntegerField()
+    recorded = serializers.IntegerField(help_text="new events stored")
+    duplicates = serializers.IntegerField(help_text="events this viewer had already reported, not stored again")
 
 
 class OrderSerializer(serializers.Serializer):

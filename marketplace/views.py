@@ -10,9 +10,12 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from interest_units.models import InterestUnit
@@ -20,12 +23,13 @@ from marketplace import errors
 from marketplace.errors import ApplicationError
 from marketplace.forms import ListingEditForm, OfferForm, SearchForm, SellForm, SignUpForm
 from marketplace.models import CartItem, EventAction, Like, ListingStatus, Page
-from marketplace.page_events import impressions_for_rows, page_events_record, session_key
-from marketplace.selectors import listing_get_for_page, listing_search, user_activity
+from marketplace.page_events import impressions_for_rows, page_events_record
+from marketplace.selectors import impression_shown, listing_get_for_page, listing_search, user_activity
 from marketplace.services.activity import cart_set, like_set, offer_make
 from marketplace.services.catalog import brand_get_or_create
-from marketplace.services.events import EventInput
+from marketplace.services.events import CLIENT_REQUEST_MAX_AGE, EventInput
 from marketplace.services.listings import listing_buy, listing_create, listing_remove, listing_update
+from marketplace.viewers import viewer_session_id
 from recommender.selectors import (
     interest_unit_items,
     interest_units_for_home,
@@ -41,6 +45,15 @@ def _viewer_id(request: HttpRequest) -> int | None:
 
 def _wants_json(request: HttpRequest) -> bool:
     return request.headers.get("Accept", "").startswith("application/json")
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    """The POSTed `next` when it points back into this site (`//evil.example` and `/\\evil.example` do not)."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                   require_https=request.is_secure()):
+        return target
+    return fallback
 
 
 def _error_response(request: HttpRequest, error: ApplicationError, *, back: str) -> HttpResponse:
@@ -77,13 +90,8 @@ def listing_detail(request: HttpRequest, listing_id: int) -> HttpResponse:
     unit = unit_of_listing(listing.pk)
     events = []
     if listing.is_available:
-        # The click that brought the viewer here is attributed to the surface it came from.
-        events.append(EventInput(
-            action=EventAction.ITEM_VIEW, listing_id=listing.pk, page=Page.VIP,
-            surface=request.GET.get("src", "")[:32], position=_int_or_none(request.GET.get("pos")),
-            recommender=request.GET.get("rec", "")[:40], request_id=request.GET.get("rid", "")[:40],
-            interest_unit_id=unit.pk if unit else None,
-        ))
+        events.append(EventInput(action=EventAction.ITEM_VIEW, listing_id=listing.pk, page=Page.VIP,
+                                 interest_unit_id=unit.pk if unit else None, **_click_source(request, listing.pk)))
         events += impressions_for_rows(slate.rows, page=Page.VIP, request_id=slate.request_id)
     page_events_record(request, events)
     context = {
@@ -98,11 +106,18 @@ def listing_detail(request: HttpRequest, listing_id: int) -> HttpResponse:
     return render(request, "marketplace/listing_detail.html", context)
 
 
-def _int_or_none(value: str | None) -> int | None:
-    try:
-        return max(0, min(int(value), 32767)) if value is not None else None
-    except ValueError:
-        return None
+def _click_source(request: HttpRequest, listing_id: int) -> dict:
+    """Where the click that brought the viewer here came from: the surface, position and recommender of the server's
+    own impression named by `?rid=` (the link's request id). A link edited to credit another request, or one not
+    shown to this viewer, counts as a plain view."""
+    impression = impression_shown(
+        user_id=_viewer_id(request), session_id=viewer_session_id(request), request_id=request.GET.get("rid", "")[:40],
+        listing_id=listing_id, since=timezone.now() - CLIENT_REQUEST_MAX_AGE,
+    )
+    if impression is None:
+        return {}
+    return {"surface": impression.surface, "position": impression.position, "recommender": impression.recommender,
+            "request_id": impression.request_id}
 
 
 def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
@@ -151,12 +166,13 @@ def sell(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            listing = listing_create(
-                seller=request.user, title=data["title"], description=data["description"], price=data["price"],
-                category=data["category"], brand=brand_get_or_create(name=data["brand"]),
-                condition=data["condition"], size=data["size"], color=data["color"], shipper=data["shipper"],
-                photo=data["photo"],
-            )
+            with transaction.atomic():  # a refused listing leaves no new brand behind
+                listing = listing_create(
+                    seller=request.user, title=data["title"], description=data["description"], price=data["price"],
+                    category=data["category"], brand=brand_get_or_create(name=data["brand"]),
+                    condition=data["condition"], size=data["size"], color=data["color"], shipper=data["shipper"],
+                    photo=data["photo"],
+                )
         except ApplicationError as error:
             form.add_error(None, error.message)
         else:
@@ -205,7 +221,7 @@ def like_toggle(request: HttpRequest, listing_id: int) -> HttpResponse:
     liked = request.POST.get("liked", "1") == "1"
     back = reverse("listing-detail", args=[listing_id])
     try:
-        state = like_set(user=request.user, listing_id=listing_id, liked=liked, session_id=session_key(request))
+        state = like_set(user=request.user, listing_id=listing_id, liked=liked, session_id=viewer_session_id(request))
     except ApplicationError as error:
         return _error_response(request, error, back=back)
     if _wants_json(request):
@@ -217,11 +233,10 @@ def like_toggle(request: HttpRequest, listing_id: int) -> HttpResponse:
 @require_POST
 def cart_toggle(request: HttpRequest, listing_id: int) -> HttpResponse:
     in_cart = request.POST.get("in_cart", "1") == "1"
-    back = request.POST.get("next") or reverse("listing-detail", args=[listing_id])
-    if not back.startswith("/"):
-        back = reverse("listing-detail", args=[listing_id])
+    back = _safe_next(request, reverse("listing-detail", args=[listing_id]))
     try:
-        state = cart_set(user=request.user, listing_id=listing_id, in_cart=in_cart, session_id=session_key(request))
+        state = cart_set(user=request.user, listing_id=listing_id, in_cart=in_cart,
+                         session_id=viewer_session_id(request))
     except ApplicationError as error:
         return _error_response(request, error, back=back)
     if _wants_json(request):
@@ -239,7 +254,7 @@ def offer_create(request: HttpRequest, listing_id: int) -> HttpResponse:
         return redirect(back)
     try:
         offer_make(buyer=request.user, listing_id=listing_id, amount=form.cleaned_data["amount"],
-                   session_id=session_key(request))
+                   session_id=viewer_session_id(request))
     except ApplicationError as error:
         return _error_response(request, error, back=back)
     messages.success(request, "Offer sent to the seller.")
@@ -254,7 +269,7 @@ def buy(request: HttpRequest, listing_id: int) -> HttpResponse:
         raise Http404(errors.LISTING_NOT_FOUND)
     if request.method == "POST":
         try:
-            order = listing_buy(listing_id=listing.pk, buyer=request.user, session_id=session_key(request))
+            order = listing_buy(listing_id=listing.pk, buyer=request.user, session_id=viewer_session_id(request))
         except ApplicationError as error:
             return render(request, "marketplace/buy_failed.html", {"listing": listing, "message": error.message},
                           status=error.status_code)
@@ -300,4 +315,16 @@ def demo_switch(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     messages.success(request, f"You are now {user.username}.")
-    return redirect(request.POST.get("next") if str(request.POST.get("next", "")).startswith("/") else "home")
+    return redirect(_safe_next(request, reverse("home")))
+
+
+def login_locked_out(request: HttpRequest, original_response: HttpResponse | None = None,
+                     credentials: dict | None = None) -> HttpResponse:
+    """What django-axes answers to a locked-out log-in (AXES_LOCKOUT_CALLABLE), on the storefront and the admin."""
+    minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
+    message = errors.LOGIN_LOCKED_OUT.format(minutes=minutes)
+    if _wants_json(request):
+        return JsonResponse({"detail": message}, status=429)
+    response = render(request, "marketplace/error.html", {"message": message}, status=429)
+    response["Retry-After"] = str(minutes * 60)
+    return response

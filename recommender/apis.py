@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from interest_units.models import InterestUnit
 from marketplace.models import EventAction, Listing, Page
-from marketplace.page_events import api_session_key, impressions_for_rows, page_events_record
+from marketplace.page_events import impressions_for_rows, page_events_record
 from marketplace.serializers import ListingSerializer
 from marketplace.services.events import EventInput
 from recommender.selectors import (
@@ -25,11 +25,12 @@ from recommender.selectors import (
 )
 
 MAX_K = 100
-K_PARAMETER = OpenApiParameter("k", int, description=f"items per row (1-{MAX_K}, default 12)")
 
 
 class KSerializer(serializers.Serializer):
-    k = serializers.IntegerField(min_value=1, max_value=MAX_K, default=12)
+    """The `k` query parameter; given to the schema as is, so it states the bounds it enforces."""
+
+    k = serializers.IntegerField(min_value=1, max_value=MAX_K, default=12, help_text="items per row")
 
 
 class RowSerializer(serializers.Serializer):
@@ -96,32 +97,30 @@ def _slate_payload(slate, request: Request) -> dict:
 class HomeRecommendationsApi(APIView):
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(parameters=[K_PARAMETER], responses=SlateSerializer)
+    @extend_schema(parameters=[KSerializer], responses=SlateSerializer)
     def get(self, request: Request) -> Response:
         """The homepage rows for the caller ("for you" rows per interest, next up, popular)."""
         slate = recommendations_for_home(viewer_id=_viewer_id(request), k=_k(request))
-        page_events_record(request, impressions_for_rows(slate.rows, page=Page.HOME, request_id=slate.request_id),
-                           session_id=api_session_key(request))
+        page_events_record(request, impressions_for_rows(slate.rows, page=Page.HOME, request_id=slate.request_id))
         return Response(_slate_payload(slate, request))
 
 
 class ItemRecommendationsApi(APIView):
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(parameters=[K_PARAMETER], responses=SlateSerializer)
+    @extend_schema(parameters=[KSerializer], responses=SlateSerializer)
     def get(self, request: Request, listing_id: int) -> Response:
         """The view-item page rows for one listing (404 for an unknown id)."""
         listing = get_object_or_404(Listing, pk=listing_id)
         slate = recommendations_for_item(listing=listing, viewer_id=_viewer_id(request), k=_k(request))
-        page_events_record(request, impressions_for_rows(slate.rows, page=Page.VIP, request_id=slate.request_id),
-                           session_id=api_session_key(request))
+        page_events_record(request, impressions_for_rows(slate.rows, page=Page.VIP, request_id=slate.request_id))
         return Response(_slate_payload(slate, request))
 
 
 class InterestUnitsApi(APIView):
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(parameters=[K_PARAMETER], responses=UnitCardsSerializer)
+    @extend_schema(parameters=[KSerializer], responses=UnitCardsSerializer)
     def get(self, request: Request) -> Response:
         """Stage 1: interest units for the caller, each with its best active item."""
         cards = interest_units_for_home(viewer_id=_viewer_id(request), k=_k(request))
@@ -131,7 +130,7 @@ class InterestUnitsApi(APIView):
                        surface="home_units", position=i, recommender=card.recommender, request_id=request_id,
                        interest_unit_id=card.unit.pk)
             for i, card in enumerate(cards)
-        ], session_id=api_session_key(request))
+        ])
         recommender = cards[0].recommender if cards else "iu_popularity"
         return Response(UnitCardsSerializer({"request_id": request_id, "recommender": recommender, "results": cards},
                                             context={"request": request}).data)
@@ -140,7 +139,7 @@ class InterestUnitsApi(APIView):
 class InterestUnitItemsApi(APIView):
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(parameters=[K_PARAMETER], responses=UnitItemsSerializer)
+    @extend_schema(parameters=[KSerializer], responses=UnitItemsSerializer)
     def get(self, request: Request, unit_id: int) -> Response:
         """Stage 2: the unit's active items ranked for the caller."""
         unit = get_object_or_404(InterestUnit, pk=unit_id)
@@ -149,5 +148,5 @@ class InterestUnitItemsApi(APIView):
             EventInput(action=EventAction.IMPRESSION, listing_id=listing.pk, page=Page.IU, surface="iu_items",
                        position=i, recommender=page.recommender, request_id=page.request_id, interest_unit_id=unit.pk)
             for i, listing in enumerate(page.listings)
-        ], session_id=api_session_key(request))
+        ])
         return Response(UnitItemsSerializer(page, context={"request": request}).data)

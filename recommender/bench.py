@@ -7,8 +7,9 @@ queueing (no coordinated omission). Each surface is driven on its own, one after
 Recall@k compares the HNSW search of `nearest_listing_ids` (iterative scans, the status filter applied) with the
 exact search over the same filter, for query vectors taken from listings' own text embeddings.
 
-Requests carry `X-Session-Id: bench-<run id>`, so the impressions the API logs for them can be told apart from
-real traffic; they are deleted afterwards unless `keep_events`. Tokens created for the run are deleted too.
+Requests carry the cookie of a session made for the run, so the impressions the API logs for them (under that
+visit's stored id) can be told apart from real traffic; they are deleted afterwards unless `keep_events`. Tokens
+created for the run are deleted too.
 Only loopback servers are ever contacted.
 """
 
@@ -43,6 +44,7 @@ import numpy as np
 import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 from django.db.models import Count
 from rest_framework.authtoken.models import Token
@@ -51,6 +53,7 @@ from interest_units.embeddings import as_vector
 from interest_units.models import InterestUnit
 from marketplace.errors import ApplicationError
 from marketplace.models import Event, Listing, ListingStatus
+from marketplace.viewers import session_id_for
 from recommender.retrieval import nearest_listing_ids
 
 MAX_RPS = 1000
@@ -128,10 +131,15 @@ def loopback_url_validate(url: str) -> str:
 PROBE_PATH = "/api/interest-units/?k=1"
 
 
-def server_probe(base_url: str, *, session_id: str = "", timeout: float = REQUEST_TIMEOUT_S) -> None:
+def run_headers(session_key: str) -> dict[str, str]:
+    """What every request of a run sends: the run's session cookie (empty without one)."""
+    return {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session_key}"} if session_key else {}
+
+
+def server_probe(base_url: str, *, session_key: str = "", timeout: float = REQUEST_TIMEOUT_S) -> None:
     """One request that must answer 200, or a clear ApplicationError."""
     try:
-        response = requests.get(base_url + PROBE_PATH, headers={"X-Session-Id": session_id}, timeout=timeout)
+        response = requests.get(base_url + PROBE_PATH, headers=run_headers(session_key), timeout=timeout)
     except requests.RequestException as error:
         raise ApplicationError(URL_UNREACHABLE.format(url=base_url, error=type(error).__name__)) from None
     if response.status_code != 200:
@@ -169,7 +177,7 @@ def _stop_process_group(process: subprocess.Popen) -> None:
 
 @contextmanager
 def gunicorn_server(*, workers: int = 2, threads: int = 4, settings_module: str = "marketplace.settings.local",
-                    session_id: str = "", log: Callable[[str], None] = lambda _: None) -> Iterator[str]:
+                    session_key: str = "", log: Callable[[str], None] = lambda _: None) -> Iterator[str]:
     """Serve this project with gunicorn on a free loopback port, DEBUG off, against the current database; yields
     the base URL and stops the whole process group on exit (also on Ctrl-C)."""
     port = _free_loopback_port()
@@ -190,7 +198,7 @@ def gunicorn_server(*, workers: int = 2, threads: int = 4, settings_module: str 
                     raise ApplicationError(SERVER_FAILED.format(reason=f"exit code {process.returncode}",
                                                                 log=_tail(server_log)))
                 try:
-                    probe = requests.get(base_url + PROBE_PATH, headers={"X-Session-Id": session_id},
+                    probe = requests.get(base_url + PROBE_PATH, headers=run_headers(session_key),
                                          timeout=REQUEST_TIMEOUT_S)
                     if probe.status_code == 200:
                         break
@@ -245,12 +253,12 @@ def bench_identities_prepare(*, users: int, seed: int) -> BenchIdentities:
 
 
 def _request_plan(surface: Surface, identities: BenchIdentities, *, count: int, rng: random.Random,
-                  session_id: str) -> list[tuple[str, dict[str, str]]]:
+                  session_key: str) -> list[tuple[str, dict[str, str]]]:
     plan = []
     for _ in range(count):
         path = surface.path.format(listing_id=rng.choice(identities.listing_ids) if identities.listing_ids else 0,
                                    unit_id=rng.choice(identities.unit_ids) if identities.unit_ids else 0)
-        headers = {"Authorization": f"Token {rng.choice(identities.tokens)}", "X-Session-Id": session_id}
+        headers = {"Authorization": f"Token {rng.choice(identities.tokens)}", **run_headers(session_key)}
         plan.append((path, headers))
     return plan
 
@@ -428,13 +436,17 @@ def bench_api_run(
     bench_arguments_validate(rps=rps, duration=duration, users=users)
     chosen = [s for s in SURFACES if surfaces is None or s.name in surfaces]
     run_id = uuid.uuid4().hex[:12]
-    session_id = f"bench-{run_id}"  # on every request, so the impressions they log can be told apart
+    # A session of the run's own, sent with every request, so the impressions they log can be told apart.
+    run_session = SessionStore()
+    run_session["bench_run"] = run_id
+    run_session.create()
+    session_key = run_session.session_key
     identities: BenchIdentities | None = None
     report: dict = {"run_id": run_id, "started_at": datetime.now(UTC).isoformat(timespec="seconds")}
     try:
         if base_url is not None:
             base_url = loopback_url_validate(base_url)
-            server_probe(base_url, session_id=session_id)
+            server_probe(base_url, session_key=session_key)
         report["config"] = {
             "rps": rps, "duration_s": duration, "users": users, "seed": seed, "timeout_s": REQUEST_TIMEOUT_S,
             "warmup_requests": WARMUP_REQUESTS,
@@ -444,7 +456,7 @@ def bench_api_run(
         report["machine"] = machine_info()
         report["data"] = data_size()
         identities = bench_identities_prepare(users=users, seed=seed)
-        with nullcontext(base_url) if base_url else gunicorn_server(session_id=session_id, log=log) as url:
+        with nullcontext(base_url) if base_url else gunicorn_server(session_key=session_key, log=log) as url:
             report["config"]["base_url"] = url
             rng = random.Random(seed)
             report["surfaces"] = {}
@@ -453,7 +465,7 @@ def bench_api_run(
                     report["surfaces"][surface.name] = {"path": surface.path, "skipped": "no live interest units"}
                     log(f"{surface.name}: skipped (no live interest units)")
                     continue
-                warmup = _request_plan(surface, identities, count=WARMUP_REQUESTS, rng=rng, session_id=session_id)
+                warmup = _request_plan(surface, identities, count=WARMUP_REQUESTS, rng=rng, session_key=session_key)
                 with requests.Session() as session:
                     for path, headers in warmup:
                         try:
@@ -461,7 +473,7 @@ def bench_api_run(
                         except requests.RequestException:
                             pass
                 plan = _request_plan(surface, identities, count=max(1, round(rps * duration)), rng=rng,
-                                     session_id=session_id)
+                                     session_key=session_key)
                 log(f"{surface.name}: {len(plan)} requests at {rps:g}/s ...")
                 samples = open_loop_run(url, plan, rps=rps)
                 report["surfaces"][surface.name] = surface_report(surface, samples, rps=rps)
@@ -476,10 +488,11 @@ def bench_api_run(
     finally:
         if identities is not None:
             Token.objects.filter(key__in=identities.created_token_ids).delete()
-        written = Event.objects.filter(session_id=session_id)
+        written = Event.objects.filter(session_id=session_id_for(session_key))
         report["events_written"] = written.count()
         if not keep_events:
             written.delete()
+        run_session.delete()
         report["events_kept"] = keep_events
     return report
 

@@ -21,6 +21,7 @@ from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
 from interest_units.models import InterestUnit, InterestUnitMember, UserUnitStats
+from interest_units.services.stats import POPULAR_MIN_CLICKS
 from marketplace.models import Event, EventAction, Listing, ListingStatus
 from recommender.base import Query, Recommender
 from recommender.retrieval import listings_available, nearest_listing_ids, vector_array
@@ -36,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 POPULAR_CACHE_KEY = "recommender:popular-ids:v1"
 POPULAR_CACHE_SECONDS = 60
+POPULAR_MIN_PEOPLE = 2  # minimum evidence: a listing one person pushed is not "popular"
 INTEREST_WEIGHTS = {
     EventAction.ITEM_VIEW: 1.0,
     EventAction.ITEM_LIKE: 2.0,
@@ -74,7 +76,9 @@ class UnitCard:
 
 # -- building blocks ---------------------------------------------------------------------------------------
 def popular_listing_ids(*, days: int = 7, limit: int = 500) -> list[int]:
-    """Listings ranked by weighted recent interactions (ids only, cached for a minute)."""
+    """Listings ranked by recent interest (ids only, cached for a minute): each signed-in person's strongest action
+    on a listing counts once, so no one person (and no anonymous traffic) can push a listing up, and a listing needs
+    `POPULAR_MIN_PEOPLE` people behind it to count as popular."""
     try:
         cached = cache.get(POPULAR_CACHE_KEY)
     except Exception:  # Redis down: Postgres is the source of truth, carry on without the cache
@@ -86,14 +90,18 @@ def popular_listing_ids(*, days: int = 7, limit: int = 500) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT e.listing_id FROM marketplace_event e
-            JOIN marketplace_listing l ON l.id = e.listing_id AND l.status = %s
-            WHERE e.created_at >= %s AND e.action = ANY(%s)
-            GROUP BY e.listing_id
-            ORDER BY SUM(CASE e.action {weights} ELSE 0 END) DESC, e.listing_id DESC
+            SELECT p.listing_id FROM (
+                SELECT e.listing_id, e.user_id, MAX(CASE e.action {weights} ELSE 0 END) AS weight
+                FROM marketplace_event e
+                WHERE e.created_at >= %s AND e.action = ANY(%s) AND e.user_id IS NOT NULL
+                GROUP BY e.listing_id, e.user_id
+            ) p
+            JOIN marketplace_listing l ON l.id = p.listing_id AND l.status = %s
+            GROUP BY p.listing_id HAVING COUNT(*) >= %s
+            ORDER BY SUM(p.weight) DESC, p.listing_id DESC
             LIMIT %s
             """,
-            [ListingStatus.ACTIVE, since, list(INTEREST_WEIGHTS), limit],
+            [since, list(INTEREST_WEIGHTS), ListingStatus.ACTIVE, POPULAR_MIN_PEOPLE, limit],
         )
         ids = [row[0] for row in cursor.fetchall()]
     if len(ids) < limit:  # a quiet marketplace: fill with the newest listings
@@ -119,14 +127,16 @@ def user_recent_listing_ids(user_id: int, *, limit: int = 50, days: int = 30) ->
 
 
 def co_viewed_listing_ids(listing_id: int, *, limit: int = 100) -> list[int]:
-    """Item-to-item co-occurrence: listings viewed in the same sessions as `listing_id`."""
+    """Item-to-item co-occurrence: listings viewed in the same sessions as `listing_id`, by how many signed-in people
+    did so (each once, so one person's repeated views cannot pair two listings)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
             SELECT e2.listing_id FROM marketplace_event e1
             JOIN marketplace_event e2 ON e2.session_id = e1.session_id AND e2.listing_id <> e1.listing_id
             WHERE e1.listing_id = %s AND e1.action = 'item_view' AND e2.action = 'item_view'
-            GROUP BY e2.listing_id ORDER BY COUNT(*) DESC, e2.listing_id DESC LIMIT %s
+                AND e1.user_id IS NOT NULL AND e1.session_id <> ''
+            GROUP BY e2.listing_id ORDER BY COUNT(DISTINCT e1.user_id) DESC, e2.listing_id DESC LIMIT %s
             """,
             [listing_id, limit],
         )
@@ -325,7 +335,7 @@ def interest_units_for_home(*, viewer_id: int | None, k: int = 8) -> list[UnitCa
     since = (timezone.now() - timedelta(days=7)).date()
     unit_ids += list(
         InterestUnit.objects.filter(retired_at__isnull=True, daily_stats__day__gte=since)
-        .annotate(recent_clicks=Sum("daily_stats__clicks"))
+        .annotate(recent_clicks=Sum("daily_stats__clicks")).filter(recent_clicks__gte=POPULAR_MIN_CLICKS)
         .order_by("-recent_clicks", "-pk").values_list("pk", flat=True)[: k * 3]
     )
     if len(unit_ids) < k * 2:
@@ -400,8 +410,8 @@ def interest_unit_items(*, unit: InterestUnit, viewer_id: int | None, k: int = 6
         ids = unit_member_ids_active(unit.pk)
         popularity = Counter(
             dict(
-                Event.objects.filter(listing_id__in=ids, action__in=list(INTEREST_WEIGHTS))
-                .values_list("listing_id").annotate(n=Count("pk")).values_list("listing_id", "n")
+                Event.objects.filter(listing_id__in=ids, action__in=list(INTEREST_WEIGHTS), user__isnull=False)
+                .values_list("listing_id").annotate(n=Count("user", distinct=True)).values_list("listing_id", "n")
             )
         )
         ranked = sorted(ids, key=lambda i: -popularity.get(i, 0))  # stable: newest first among ties

@@ -27,6 +27,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from interest_units.models import InterestUnit, InterestUnitMember, UnitDailyStats, UserUnitStats
+from interest_units.services.stats import POPULAR_MIN_CLICKS
 from marketplace.models import Event, EventAction, Listing, ListingStatus
 from recommender.base import Query, Recommender
 from recommender.data import ACTION_CODE
@@ -182,7 +183,7 @@ def _popular_units(limit: int) -> list[int]:
     units = list(
         UnitDailyStats.objects.filter(day__gte=since, unit__retired_at__isnull=True, unit__active_count__gt=0,
                                       unit__type__in=UNIT_TYPE_PRIORITY)
-        .values("unit_id").annotate(n=Sum("clicks")).order_by("-n", "-unit_id")
+        .values("unit_id").annotate(n=Sum("clicks")).filter(n__gte=POPULAR_MIN_CLICKS).order_by("-n", "-unit_id")
         .values_list("unit_id", flat=True)[:limit]
     )
     if len(units) < limit:

@@ -29,7 +29,7 @@ from interest_units.services.images import listing_image_vectors
 from interest_units.services.locks import units_lock_exclusive
 from interest_units.services.placement import listings_place_unplaced, semantic_codebooks_latest
 from interest_units.services.sql import bulk_update_fast
-from interest_units.services.stats import unit_features_recompute
+from interest_units.services.stats import unit_stats_refresh
 from interest_units.services.titling import interest_units_retitle
 from marketplace.models import Listing, ListingStatus
 
@@ -419,9 +419,11 @@ def interest_units_build(*, types: Sequence[str] | None = None, config: BuildCon
             started = time.perf_counter()
             interest_units_retitle(unit_types=built)
             placed = listings_place_unplaced(types=built)
-            unit_features_recompute(unit_ids=InterestUnit.objects.filter(type__in=built, retired_at__isnull=True)
-                                    .values_list("pk", flat=True))
-            say(f"titles, placing {placed} listing(s) left out of the snapshot, features: "
+            # The units' counters from the events their members already have (the seeded or imported history
+            # too), so a fresh unit is not ranked by whoever clicks first.
+            unit_stats_refresh(unit_ids=InterestUnit.objects.filter(type__in=built, retired_at__isnull=True)
+                               .values_list("pk", flat=True))
+            say(f"titles, placing {placed} listing(s) left out of the snapshot, statistics: "
                 f"{time.perf_counter() - started:.1f} s")
         build.report = results
         build.messages = messages

@@ -2,7 +2,13 @@
 derived from them (1 / 7 / 30-day windows, smoothed CTR, member counts, price range).
 
 Every counter is a recount from the event table through the current memberships, never a blind increment, so
-applying the same events twice changes nothing. Events arrive incrementally (only the touched unit-days and
+applying the same events twice changes nothing.
+
+A unit's daily counters are shared by every viewer (they rank the homepage's unit cards), so each counts people,
+not requests: the signed-in users who were shown, clicked, liked, carted or made an offer in the unit that day, each
+once (purchases count orders: each is a real sale). Anonymous traffic is logged but does not vote, and a handful
+of page views from one or two users cannot take over a shared surface. The user x unit features are the user's
+own and count every event. Events arrive incrementally (only the touched unit-days and
 user-unit pairs are recounted) and a periodic full refresh recounts recent days of every live unit. Sold members
 stay members, so a unit's counters keep what its sold items earned. Retired units are frozen as they were.
 """
@@ -37,6 +43,8 @@ WINDOWS = {"1d": 1, "7d": 7, "30d": 30}
 CTR_PRIOR_WEIGHT = 50.0  # impressions' worth of the global CTR added to every unit (Beta smoothing)
 CTR_PRIOR_DEFAULT = 0.05  # used until there are enough impressions to measure the global rate
 REFRESH_DAYS = 35  # the full refresh recounts this many recent days (older days are settled)
+# Minimum evidence: a unit is "popular" only once this many person-days of clicks back it (see unit_ranking).
+POPULAR_MIN_CLICKS = 3
 
 T_EVENT = Event._meta.db_table
 T_MEMBER = InterestUnitMember._meta.db_table
@@ -47,6 +55,12 @@ T_LISTING = Listing._meta.db_table
 
 _COUNT_COLUMNS = ", ".join(
     f"count(*) FILTER (WHERE e.action = '{action}') AS {counter}" for action, counter in ACTION_COUNTER.items()
+)
+# The shared daily counters: distinct signed-in users per unit-day (orders for purchases), see the docstring.
+_PEOPLE_COLUMNS = ", ".join(
+    f"count({'*' if action == EventAction.BUY_COMP else 'DISTINCT e.user_id'}) FILTER (WHERE e.action = '{action}')"
+    f" AS {counter}"
+    for action, counter in ACTION_COUNTER.items()
 )
 _ZERO = ", ".join(f"{c} = 0" for c in COUNTERS)
 _EXCLUDED = ", ".join(f"{c} = EXCLUDED.{c}" for c in COUNTERS)
@@ -61,7 +75,8 @@ def _utc_day(value: dt.datetime) -> dt.date:
 def unit_stats_apply_events(*, event_ids: Iterable[int]) -> int:
     """Recount the unit-days and user-unit pairs these events touch. Returns how many pairs were recounted."""
     events = list(
-        Event.objects.filter(pk__in=list(event_ids), action__in=list(ACTION_COUNTER), listing__isnull=False)
+        Event.objects.filter(pk__in=list(event_ids), action__in=list(ACTION_COUNTER), listing__isnull=False,
+                             user__isnull=False)
         .values_list("user_id", "listing_id", "created_at")
     )
     if not events:
@@ -99,13 +114,13 @@ def _daily_recount(unit_days: list[tuple[int, dt.date]]) -> None:
         cursor.execute(
             f"""
             INSERT INTO {T_DAILY} (unit_id, day, {", ".join(COUNTERS)})
-            SELECT p.unit_id, p.day, {_COUNT_COLUMNS}
+            SELECT p.unit_id, p.day, {_PEOPLE_COLUMNS}
             FROM ({pairs}) p
             JOIN {T_MEMBER} m ON m.unit_id = p.unit_id
             JOIN {T_EVENT} e ON e.listing_id = m.listing_id
                 AND e.created_at >= (p.day::timestamp AT TIME ZONE 'UTC')
                 AND e.created_at < ((p.day + 1)::timestamp AT TIME ZONE 'UTC')
-            WHERE e.action IN {_ACTIONS}
+            WHERE e.action IN {_ACTIONS} AND e.user_id IS NOT NULL
             GROUP BY p.unit_id, p.day
             ON CONFLICT (unit_id, day) DO UPDATE SET {_EXCLUDED}
             """,
@@ -151,28 +166,32 @@ def _cross_recount(user_units: list[tuple[int, int]]) -> None:
         )
 
 
-def unit_stats_refresh(*, days: int = REFRESH_DAYS) -> dict[str, int]:
-    """Full refresh: recount the last `days` days of every live unit, every user x unit pair of live units, and
-    every unit's features. Idempotent; what the periodic task runs."""
+def unit_stats_refresh(*, days: int = REFRESH_DAYS, unit_ids: Iterable[int] | None = None) -> dict[str, int]:
+    """Recount the last `days` days of live units (every one, or just `unit_ids`: a unit build recounts the units it
+    made from the history they already have), their user x unit pairs and their features. Idempotent; what the
+    periodic task runs."""
     since = timezone.now().date() - dt.timedelta(days=days - 1)
-    live = f"SELECT id FROM {T_UNIT} WHERE retired_at IS NULL"
+    live = InterestUnit.objects.filter(retired_at__isnull=True)
+    if unit_ids is not None:
+        live = live.filter(pk__in=list(unit_ids))
+    units = list(live.values_list("pk", flat=True))
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {T_DAILY} SET {_ZERO} WHERE day >= %s AND unit_id IN ({live})", [since])
+        cursor.execute(f"UPDATE {T_DAILY} SET {_ZERO} WHERE day >= %s AND unit_id = ANY(%s)", [since, units])
         cursor.execute(
             f"""
             INSERT INTO {T_DAILY} (unit_id, day, {", ".join(COUNTERS)})
-            SELECT m.unit_id, (e.created_at AT TIME ZONE 'UTC')::date AS day, {_COUNT_COLUMNS}
+            SELECT m.unit_id, (e.created_at AT TIME ZONE 'UTC')::date AS day, {_PEOPLE_COLUMNS}
             FROM {T_EVENT} e
             JOIN {T_MEMBER} m ON m.listing_id = e.listing_id
-            JOIN {T_UNIT} u ON u.id = m.unit_id AND u.retired_at IS NULL
-            WHERE e.action IN {_ACTIONS} AND e.created_at >= (%s::timestamp AT TIME ZONE 'UTC')
+            WHERE m.unit_id = ANY(%s) AND e.action IN {_ACTIONS} AND e.user_id IS NOT NULL
+                AND e.created_at >= (%s::timestamp AT TIME ZONE 'UTC')
             GROUP BY 1, 2
             ON CONFLICT (unit_id, day) DO UPDATE SET {_EXCLUDED}
             """,
-            [since],
+            [units, since],
         )
-        cursor.execute(f"DELETE FROM {T_DAILY} WHERE day >= %s AND {_ALL_ZERO}", [since])
-        cursor.execute(f"UPDATE {T_CROSS} SET {_ZERO}, last_interaction_at = NULL WHERE unit_id IN ({live})")
+        cursor.execute(f"DELETE FROM {T_DAILY} WHERE day >= %s AND unit_id = ANY(%s) AND {_ALL_ZERO}", [since, units])
+        cursor.execute(f"UPDATE {T_CROSS} SET {_ZERO}, last_interaction_at = NULL WHERE unit_id = ANY(%s)", [units])
         cursor.execute(
             f"""
             INSERT INTO {T_CROSS} (user_id, unit_id, {", ".join(COUNTERS)}, last_interaction_at)
@@ -180,20 +199,19 @@ def unit_stats_refresh(*, days: int = REFRESH_DAYS) -> dict[str, int]:
                    max(e.created_at) FILTER (WHERE e.action <> '{EventAction.IMPRESSION}')
             FROM {T_EVENT} e
             JOIN {T_MEMBER} m ON m.listing_id = e.listing_id
-            JOIN {T_UNIT} u ON u.id = m.unit_id AND u.retired_at IS NULL
-            WHERE e.action IN {_ACTIONS} AND e.user_id IS NOT NULL
+            WHERE m.unit_id = ANY(%s) AND e.action IN {_ACTIONS} AND e.user_id IS NOT NULL
             GROUP BY 1, 2
             ON CONFLICT (user_id, unit_id) DO UPDATE SET {_EXCLUDED},
                 last_interaction_at = EXCLUDED.last_interaction_at
-            """
+            """,
+            [units],
         )
-        cursor.execute(f"DELETE FROM {T_CROSS} WHERE {_ALL_ZERO}")
-        unit_ids = list(InterestUnit.objects.filter(retired_at__isnull=True).values_list("pk", flat=True))
-        units = unit_features_recompute(unit_ids=unit_ids)
+        cursor.execute(f"DELETE FROM {T_CROSS} WHERE unit_id = ANY(%s) AND {_ALL_ZERO}", [units])
+        recomputed = unit_features_recompute(unit_ids=units)
     return {
-        "units": units,
-        "daily_rows": UnitDailyStats.objects.filter(day__gte=since).count(),
-        "user_unit_rows": UserUnitStats.objects.count(),
+        "units": recomputed,
+        "daily_rows": UnitDailyStats.objects.filter(day__gte=since, unit_id__in=units).count(),
+        "user_unit_rows": UserUnitStats.objects.filter(unit_id__in=units).count(),
     }
 
 

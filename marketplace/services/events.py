@@ -1,25 +1,44 @@
-"""Event logging: Postgres first, in batches; background work is enqueued only after the rows commit."""
+"""Event logging: Postgres first, in batches; background work is enqueued only after the rows commit.
+
+Two doors. `events_record` is the server's own: pages, the recommendation API and the services that perform a like,
+a cart add, an offer or a purchase write through it. `client_events_record` is the one a client may use
+(`POST /api/events/`): it takes only what a client can truly observe (a view of, or an impression of, a listing
+the server showed it), only for a recommendation request the server recently answered for that same viewer, and
+each such event once. So no one can post a purchase that never happened, or views of a listing nobody showed them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from marketplace import errors
 from marketplace.background import enqueue_on_commit
 from marketplace.errors import ApplicationError
 from marketplace.models import Event, EventAction, Listing, Page
+from marketplace.selectors import viewer_events
 
 EVENT_ACTION_INVALID = "Unknown action {action!r}; expected one of: " + ", ".join(EventAction.values)
 EVENT_PAGE_INVALID = "Unknown page {page!r}; expected one of: " + ", ".join(Page.values)
 EVENT_LISTING_UNKNOWN = "Unknown listing id(s): {ids}."
 EVENT_BATCH_TOO_LARGE = "At most {limit} events per batch."
 MAX_BATCH = 500
+# What a client may report (DESIGN invariant 6); every other action is written by the service that performs it.
+CLIENT_ACTIONS = (EventAction.ITEM_VIEW, EventAction.IMPRESSION)
+CLIENT_REQUEST_MAX_AGE = timedelta(hours=1)  # a recommendation's events are reported within this long
+IMPRESSION_CONTEXT = ("page", "surface", "position", "recommender", "interest_unit_id")  # copied to its events
+EVENT_ACTION_SERVER_ONLY = (
+    "{action!r} is recorded by the server when it happens; clients may report only: " + ", ".join(CLIENT_ACTIONS) + "."
+)
+EVENT_REQUEST_REQUIRED = "Each event needs the listing_id and the request_id of the recommendations it was shown in."
+EVENT_REQUEST_UNKNOWN = (
+    "No recommendation request {request_id!r} of the last hour showed listing {listing_id} to you."
+)
 
 
 @dataclass
@@ -88,6 +107,66 @@ def event_record(*, user: AbstractBaseUser | None, session_id: str, action: str,
         user=user, session_id=session_id,
         events=[EventInput(action=action, listing_id=listing_id, page=page, **fields)],  # type: ignore[arg-type]
     )[0]
+
+
+@dataclass
+class ClientEventsResult:
+    recorded: int  # new events stored
+    duplicates: int  # events already stored for this viewer (a retried post, or the server's own impression)
+
+
+def client_events_record(*, user: AbstractBaseUser | None, session_id: str,
+                         events: Iterable[EventInput]) -> ClientEventsResult:
+    """Record what a client reports (see the module docstring): all or nothing, each event once per viewer.
+
+    Raises ApplicationError for an action clients may not report, or for a listing that no recommendation request
+    of the last hour showed to this viewer (the server's own impression rows are the proof).
+    """
+    batch = list(events)
+    if len(batch) > MAX_BATCH:
+        raise ApplicationError(EVENT_BATCH_TOO_LARGE.format(limit=MAX_BATCH))
+    for item in batch:
+        if item.action not in CLIENT_ACTIONS:
+            raise ApplicationError(EVENT_ACTION_SERVER_ONLY.format(action=item.action), status_code=403)
+        if item.listing_id is None or not item.request_id:
+            raise ApplicationError(EVENT_REQUEST_REQUIRED)
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    with transaction.atomic():
+        # One writer per viewer at a time, so that two concurrent posts of the same event store it once.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                           [f"events:{user_id}:{session_id if user_id is None else ''}"])
+        stored, shown = _viewer_events(user_id, session_id, {item.request_id for item in batch})
+        fresh: dict[tuple, EventInput] = {}
+        for item in batch:
+            impression = shown.get((item.request_id, item.listing_id))
+            if impression is None:
+                raise ApplicationError(
+                    EVENT_REQUEST_UNKNOWN.format(request_id=item.request_id[:40], listing_id=item.listing_id)
+                )
+            key = (item.request_id, item.listing_id, item.action)
+            if key not in stored and key not in fresh:
+                # Where it was shown comes from the server's impression, never from the client; so does the time.
+                fresh[key] = EventInput(action=item.action, listing_id=item.listing_id, request_id=item.request_id,
+                                        **impression)
+        created = events_record(user=user, session_id=session_id, events=list(fresh.values())) if fresh else []
+    return ClientEventsResult(recorded=len(created), duplicates=len(batch) - len(created))
+
+
+def _viewer_events(user_id: int | None, session_id: str,
+                   request_ids: set[str]) -> tuple[set[tuple[str, int, str]], dict[tuple[str, int], dict]]:
+    """This viewer's events of the last hour under these request ids: their (request id, listing id, action) keys,
+    and, for each (request id, listing id) the server showed, where it showed it."""
+    since = timezone.now() - CLIENT_REQUEST_MAX_AGE
+    queryset = viewer_events(user_id=user_id, session_id=session_id, since=since).filter(
+        request_id__in=list(request_ids))
+    stored: set[tuple[str, int, str]] = set()
+    shown: dict[tuple[str, int], dict] = {}
+    for row in queryset.values("request_id", "listing_id", "action", *IMPRESSION_CONTEXT):
+        stored.add((row["request_id"], row["listing_id"], row["action"]))
+        if row["action"] == EventAction.IMPRESSION:
+            shown.setdefault((row["request_id"], row["listing_id"]), {f: row[f] for f in IMPRESSION_CONTEXT})
+    return stored, shown
 
 
 # Actions that change what a user is interested in: they refresh the user's vectors in near real time.

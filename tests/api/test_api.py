@@ -3,7 +3,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from marketplace import errors
-from marketplace.models import Event, EventAction, ListingStatus
+from marketplace.models import Brand, Event, EventAction, ListingStatus
 from marketplace.services.listings import listing_buy
 from tests.factories import ListingFactory, UserFactory, category_path
 
@@ -73,15 +73,12 @@ def test_buy_requires_authentication(api):
 
 def test_events_batch_validation(api):
     listing = ListingFactory()
-    ok = api.post(reverse("api-event-list"), {"session_id": "s", "events": [
-        {"action": "item_view", "listing_id": listing.pk, "page": "vip"},
-        {"action": "search", "query": "nike"},
-    ]}, format="json")
-    assert ok.status_code == 201 and ok.json() == {"recorded": 2}
-    bad = api.post(reverse("api-event-list"), {"events": [{"action": "item_view", "listing_id": 10**9}]}, format="json")
-    assert bad.status_code == 400 and "Unknown listing" in bad.json()["detail"]
+    missing_request = {"events": [{"action": "item_view", "listing_id": listing.pk}]}
+    assert api.post(reverse("api-event-list"), missing_request, format="json").status_code == 400
     assert api.post(reverse("api-event-list"), {"events": []}, format="json").status_code == 400
-    assert Event.objects.count() == 2
+    too_many = {"events": [{"action": "item_view", "listing_id": listing.pk, "request_id": "r"}] * 501}
+    assert api.post(reverse("api-event-list"), too_many, format="json").status_code == 400
+    assert not Event.objects.exists()
 
 
 def test_create_listing_via_api_validates(api):
@@ -97,3 +94,14 @@ def test_create_listing_via_api_validates(api):
 def test_schema_and_docs_are_served(api):
     assert api.get(reverse("api-schema")).status_code == 200
     assert api.get(reverse("api-docs")).status_code == 200
+
+
+def test_a_refused_listing_leaves_no_new_brand_behind(api):
+    api.force_authenticate(UserFactory())
+    leaf = category_path()[2]
+    # the service refuses the title (a right-to-left override) after the brand was looked up
+    refused = api.post(reverse("api-listing-list"), {"title": "Lamp \u202egpj.exe", "price": "10",
+                                                      "category_id": leaf.pk, "brand": "Brand nobody has"},
+                       format="json")
+    assert refused.status_code == 400
+    assert not Brand.objects.filter(name="Brand nobody has").exists()

@@ -43,9 +43,13 @@ def test_own_listings_are_not_recommended_to_their_seller(client):
 
 def test_view_item_logs_the_click_with_its_source_surface(client):
     listing = ListingFactory()
-    client.get(reverse("listing-detail", args=[listing.pk]), {"src": "home_popular", "pos": "3", "rid": "abc"})
+    client.get(reverse("home"))
+    shown = Event.objects.get(action=EventAction.IMPRESSION, listing=listing)
+    client.get(reverse("listing-detail", args=[listing.pk]), {"src": shown.surface, "pos": "3",
+                                                               "rid": shown.request_id})
     view = Event.objects.get(action=EventAction.ITEM_VIEW)
-    assert (view.listing_id, view.surface, view.position, view.request_id) == (listing.pk, "home_popular", 3, "abc")
+    assert (view.listing_id, view.surface, view.position, view.request_id) == (
+        listing.pk, shown.surface, shown.position, shown.request_id)
 
 
 def test_listing_text_is_escaped(client):
