@@ -17,6 +17,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from marketplace import errors
+from marketplace.api_input import NulByteRejectingJSONParser
 from marketplace.errors import ApplicationError
 from marketplace.models import Listing, ListingStatus
 from marketplace.serializers import (
@@ -90,6 +91,7 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     filterset_class = ListingFilter
     lookup_value_regex = r"\d+"  # a malformed id is a 404, never a 500
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+    parser_classes = [NulByteRejectingJSONParser]  # JSON only (no photo uploads here), as the schema then says
 
     def get_queryset(self):
         queryset = Listing.objects.select_related("brand", "seller", "c0", "c1", "c2").order_by("-created_at", "-pk")
@@ -123,6 +125,7 @@ class EventViewSet(viewsets.GenericViewSet):
 
     serializer_class = EventBatchSerializer
     permission_classes = [permissions.AllowAny]
+    parser_classes = [NulByteRejectingJSONParser]  # a batch is a JSON list; a form cannot hold one
     throttle_classes = [EventsIpThrottle, EventsViewerThrottle]
 
     @extend_schema(request=EventBatchSerializer, responses={201: EventBatchResultSerializer})
