@@ -18,13 +18,20 @@ HNSW_EF_SEARCH = 100
 HNSW_MAX_SCAN_TUPLES = 20000
 
 
+VECTOR_FIELDS = ("text_embedding", "pwprec_vector", "mercatran_vector", "two_tower_vector")
+
+
 def listings_available(ids: Sequence[int], *, viewer_id: int | None) -> list[Listing]:
     """The listings among `ids` that may be shown to `viewer_id` now, in the order given, without duplicates."""
     unique_ids = list(dict.fromkeys(int(i) for i in ids))
     if not unique_ids:
         return []
-    queryset = Listing.objects.filter(pk__in=unique_ids, status=ListingStatus.ACTIVE).select_related(
-        "brand", "c0", "c1", "c2"
+    # Everything a card shows (the seller's name too) in this one query; the vectors, which no card shows, stay
+    # in the database (each is hundreds of numbers parsed in Python).
+    queryset = (
+        Listing.objects.filter(pk__in=unique_ids, status=ListingStatus.ACTIVE)
+        .select_related("brand", "c0", "c1", "c2", "seller")
+        .defer(*VECTOR_FIELDS)
     )
     if viewer_id is not None:
         queryset = queryset.exclude(seller_id=viewer_id)

@@ -56,7 +56,8 @@ def served_model(name: str) -> tuple[int, Recommender] | None:
     now = time.monotonic()
     with _lock:
         cached = _models.get(name)
-        if cached is not None and now - _checked_at.get(name, 0.0) < ACTIVE_CHECK_SECONDS:
+        # "none active" is remembered as long as a loaded model: a surface asks for several models per request
+        if name in _checked_at and now - _checked_at[name] < ACTIVE_CHECK_SECONDS:
             return cached
     version = model_version_active(name)
     with _lock:

@@ -30,3 +30,12 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_models():
+    """Which model version is active (or that none is) is remembered per process for a while; each test asks anew."""
+    from recommender.serving import served_models_forget
+
+    served_models_forget()
+    yield
