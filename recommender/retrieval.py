@@ -6,7 +6,9 @@ ever come back. Caches hold ids only; `listings_available` re-reads their status
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 from django.db import connection, transaction
@@ -17,6 +19,14 @@ from marketplace.models import Listing, ListingStatus
 HNSW_EF_SEARCH = 100
 HNSW_MAX_SCAN_TUPLES = 20000
 
+
+# The HNSW parameters of a search, for the rest of its transaction, in one round trip.
+HNSW_SETTINGS_SQL = (
+    "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', %s, true), "
+    "set_config('hnsw.max_scan_tuples', %s, true)"
+)
+# The ef_search set in the current `vector_searches` transaction (0: none yet), None outside one.
+_ef_search_set: ContextVar[int | None] = ContextVar("hnsw_ef_search_set", default=None)
 
 VECTOR_FIELDS = ("text_embedding", "pwprec_vector", "mercatran_vector", "two_tower_vector")
 
@@ -49,6 +59,22 @@ def vector_array(value: object) -> np.ndarray:
 def vector_literal(vector: np.ndarray) -> str:
     """pgvector's text form of a vector, e.g. '[0.1,0.2]'."""
     return "[" + ",".join(f"{float(x):.6g}" for x in np.asarray(vector, dtype=np.float32).ravel()) + "]"
+
+
+@contextmanager
+def vector_searches() -> Iterator[None]:
+    """One transaction for the searches run inside it, which set the HNSW parameters once: a page's searches cost
+    BEGIN, the settings and COMMIT once, then one round trip each (alone, a search costs four). Nested: the outer
+    one serves. Meant for reads only: a write inside waits for the block's commit."""
+    if _ef_search_set.get() is not None:
+        yield
+        return
+    with transaction.atomic():
+        token = _ef_search_set.set(0)
+        try:
+            yield
+        finally:
+            _ef_search_set.reset(token)
 
 
 def nearest_listing_ids(
@@ -86,14 +112,18 @@ def nearest_listing_ids(
         f"SELECT id, {column} <=> %s::{cast} AS distance FROM marketplace_listing "
         f"WHERE {' AND '.join(where)} ORDER BY {column} <=> %s::{cast} LIMIT %s"
     )
-    with transaction.atomic(), connection.cursor() as cursor:
-        if exact:
-            cursor.execute("SET LOCAL enable_indexscan = off")
-        else:
-            cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-            cursor.execute(f"SET LOCAL hnsw.ef_search = {max(HNSW_EF_SEARCH, k)}")
-            cursor.execute(f"SET LOCAL hnsw.max_scan_tuples = {HNSW_MAX_SCAN_TUPLES}")
-        cursor.execute(sql, [literal, *params, literal, k])
-        rows = cursor.fetchall()
+    if exact:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('enable_indexscan', 'off', true)")
+            cursor.execute(sql, [literal, *params, literal, k])
+            rows = cursor.fetchall()
+    else:
+        with vector_searches(), connection.cursor() as cursor:
+            ef_search = max(HNSW_EF_SEARCH, k)
+            if _ef_search_set.get() != ef_search:  # once per transaction (a page's searches share one)
+                cursor.execute(HNSW_SETTINGS_SQL, [str(ef_search), str(HNSW_MAX_SCAN_TUPLES)])
+                _ef_search_set.set(ef_search)
+            cursor.execute(sql, [literal, *params, literal, k])
+            rows = cursor.fetchall()
     # relaxed_order may return rows slightly out of order; the distances are exact, so sort by them.
     return sorted(((int(i), float(d)) for i, d in rows), key=lambda row: row[1])

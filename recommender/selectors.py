@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import zip_longest
 
 import numpy as np
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
@@ -24,7 +25,7 @@ from interest_units.models import InterestUnit, InterestUnitMember, UserUnitStat
 from interest_units.services.stats import POPULAR_MIN_CLICKS
 from marketplace.models import Event, EventAction, Listing, ListingStatus
 from recommender.base import Query, Recommender
-from recommender.retrieval import listings_available, nearest_listing_ids, vector_array
+from recommender.retrieval import listings_available, nearest_listing_ids, vector_array, vector_searches
 from recommender.serving import (
     VECTOR_COLUMNS,
     served_model,
@@ -32,11 +33,12 @@ from recommender.serving import (
     user_vectors_get,
     user_vectors_request,
 )
+from recommender.shared_lists import SharedList, shared_list_get
 
 logger = logging.getLogger(__name__)
 
-POPULAR_CACHE_KEY = "recommender:popular-ids:v1"
-POPULAR_CACHE_SECONDS = 60
+POPULAR_LIMIT = 500  # popular listings kept (the popular row reads the first 3k not shown above it)
+POPULAR_UNITS_LIMIT = 300  # popular units kept: 3k for the largest k the API accepts
 POPULAR_MIN_PEOPLE = 2  # minimum evidence: a listing one person pushed is not "popular"
 INTEREST_WEIGHTS = {
     EventAction.ITEM_VIEW: 1.0,
@@ -75,16 +77,16 @@ class UnitCard:
 
 
 # -- building blocks ---------------------------------------------------------------------------------------
-def popular_listing_ids(*, days: int = 7, limit: int = 500) -> list[int]:
-    """Listings ranked by recent interest (ids only, cached for a minute): each signed-in person's strongest action
-    on a listing counts once, so no one person (and no anonymous traffic) can push a listing up, and a listing needs
-    `POPULAR_MIN_PEOPLE` people behind it to count as popular."""
-    try:
-        cached = cache.get(POPULAR_CACHE_KEY)
-    except Exception:  # Redis down: Postgres is the source of truth, carry on without the cache
-        cached = None
-    if cached is not None:
-        return cached
+def popular_listing_ids() -> list[int]:
+    """Listings ranked by recent interest (`popular_listing_ids_compute`), as the beat task last stored them."""
+    return shared_list_get(POPULAR_LISTINGS)
+
+
+def popular_listing_ids_compute(*, days: int = 7, limit: int = POPULAR_LIMIT) -> list[int]:
+    """Listings ranked by recent interest (ids only): each signed-in person's strongest action on a listing counts
+    once, so no one person (and no anonymous traffic) can push a listing up, and a listing needs
+    `POPULAR_MIN_PEOPLE` people behind it to count as popular. Tens of milliseconds on a large catalogue: requests
+    read it from `shared_lists`, never run it."""
     since = timezone.now() - timedelta(days=days)
     weights = " ".join(f"WHEN '{action}' THEN {weight}" for action, weight in INTEREST_WEIGHTS.items())
     with connection.cursor() as cursor:
@@ -109,11 +111,43 @@ def popular_listing_ids(*, days: int = 7, limit: int = 500) -> list[int]:
             Listing.objects.filter(status=ListingStatus.ACTIVE).exclude(pk__in=ids)
             .order_by("-created_at").values_list("pk", flat=True)[: limit - len(ids)]
         )
-    try:
-        cache.set(POPULAR_CACHE_KEY, ids, POPULAR_CACHE_SECONDS)
-    except Exception:
-        pass
     return ids
+
+
+def listing_ids_newest(*, limit: int = POPULAR_LIMIT) -> list[int]:
+    """The newest active listings: one indexed read, the stand-in while the popular list is being computed."""
+    return list(
+        Listing.objects.filter(status=ListingStatus.ACTIVE).order_by("-created_at").values_list("pk", flat=True)
+        [:limit]
+    )
+
+
+def popular_unit_ids_week_compute(*, limit: int = POPULAR_UNITS_LIMIT) -> list[int]:
+    """Live units of any type with at least `POPULAR_MIN_CLICKS` clicks this week, most clicked first, then the
+    fullest units (the homepage's unit cards without an IU-Boosted version)."""
+    since = (timezone.now() - timedelta(days=7)).date()
+    unit_ids = list(
+        InterestUnit.objects.filter(retired_at__isnull=True, daily_stats__day__gte=since)
+        .annotate(recent_clicks=Sum("daily_stats__clicks")).filter(recent_clicks__gte=POPULAR_MIN_CLICKS)
+        .order_by("-recent_clicks", "-pk").values_list("pk", flat=True)[:limit]
+    )
+    return unit_ids + unit_ids_fullest(limit=limit - len(unit_ids), exclude=unit_ids)
+
+
+def unit_ids_fullest(*, limit: int = POPULAR_UNITS_LIMIT, exclude: Sequence[int] = ()) -> list[int]:
+    """Live units of any type with the most active items (a cheap read: the stand-in while the list above is being
+    computed)."""
+    if limit <= 0:
+        return []
+    return list(
+        InterestUnit.objects.filter(retired_at__isnull=True, active_count__gt=0).exclude(pk__in=list(exclude))
+        .order_by("-active_count", "-pk").values_list("pk", flat=True)[:limit]
+    )
+
+
+POPULAR_LISTINGS = SharedList("popular-listings", compute=popular_listing_ids_compute, fallback=listing_ids_newest)
+POPULAR_UNITS_WEEK = SharedList("popular-units-week", compute=popular_unit_ids_week_compute,
+                                fallback=unit_ids_fullest)
 
 
 def user_recent_listing_ids(user_id: int, *, limit: int = 50, days: int = 30) -> list[int]:
@@ -143,12 +177,7 @@ def co_viewed_listing_ids(listing_id: int, *, limit: int = 100) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _mean_embedding(listing_ids: list[int]) -> np.ndarray | None:
-    vectors = [
-        vector_array(v)
-        for v in Listing.objects.filter(pk__in=listing_ids, text_embedding__isnull=False)
-        .values_list("text_embedding", flat=True)
-    ]
+def _mean_vector(vectors: list[np.ndarray]) -> np.ndarray | None:
     if not vectors:
         return None
     mean = np.mean(vectors, axis=0)
@@ -158,6 +187,34 @@ def _mean_embedding(listing_ids: list[int]) -> np.ndarray | None:
 def _take(ids: list[int], *, viewer_id: int | None, k: int, exclude: set[int]) -> list[Listing]:
     candidates = [i for i in ids if i not in exclude][: k * 3]
     return listings_available(candidates, viewer_id=viewer_id)[:k]
+
+
+@dataclass
+class _Candidates:
+    """A row waiting for its listings: its candidate `ids` in order, the `k` it shows, ids it never shows."""
+
+    row: Row
+    ids: list[int]
+    k: int
+    exclude: set[int] = field(default_factory=set)
+
+
+def _rows_add(slate: Slate, pending: list[_Candidates], *, viewer_id: int | None, shown: set[int]) -> None:
+    """Fill the rows in order as `_take` would, one after another (each row's first k available listings among
+    its first 3k candidates not shown above it), from one availability query for all of them; `shown` grows as
+    they fill, so no listing shows twice."""
+    windows: list[list[int]] = []
+    above = 0
+    for row in pending:
+        # the rows above may show `above` more listings before this one fills: read that many more candidates
+        windows.append([i for i in row.ids if i not in row.exclude and i not in shown][: row.k * 3 + above])
+        above += row.k
+    available = {x.pk: x for x in listings_available([i for w in windows for i in w], viewer_id=viewer_id)}
+    for row, window in zip(pending, windows, strict=True):
+        candidates = [i for i in window if i not in shown][: row.k * 3]
+        row.row.listings = [available[i] for i in dict.fromkeys(candidates) if i in available][: row.k]
+        shown.update(x.pk for x in row.row.listings)
+        slate.add(row.row)
 
 
 # -- surfaces ----------------------------------------------------------------------------------------------
@@ -190,18 +247,26 @@ def _because_label(vector: np.ndarray, *, space: str, recent: list[int]) -> str:
 
 def _home_rows_from_models(slate: Slate, *, viewer_id: int, recent: list[int], k: int, shown: set[int]) -> bool:
     """PWPRec multi-interest rows and the Mercatran "next up" row; False when no model serves this user."""
-    served = False
     interests = user_vectors_get(user_id=viewer_id, space="pwprec")
     steps = user_vectors_get(user_id=viewer_id, space="mercatran")
     if (interests is None and served_model("pwprec")) or (steps is None and served_model("mercatran")):
         # No vectors yet under the active versions (e.g. the viewer has not acted since an activation): compute
         # them in the background, so the next page is personalised; this one falls back to the baselines.
         user_vectors_request(user_id=viewer_id)
+    if interests is None and steps is None:
+        return False
+    with vector_searches():
+        _home_rows_from_vectors(slate, interests=interests, steps=steps, viewer_id=viewer_id, recent=recent, k=k,
+                                shown=shown)
+    return interests is not None
+
+
+def _home_rows_from_vectors(slate: Slate, *, interests: np.ndarray | None, steps: np.ndarray | None,
+                            viewer_id: int, recent: list[int], k: int, shown: set[int]) -> None:
     if interests is not None:
         for vector in _distinct(interests):
             listings = _vector_row(vector, space="pwprec", k=k, viewer_id=viewer_id, exclude=set(recent), shown=shown)
             slate.add(Row("home_for_you", _because_label(vector, space="pwprec", recent=recent), "pwprec", listings))
-        served = True
     if steps is not None:
         # Mercatran's 4 predicted next interactions: one search each, merged round-robin into one diverse row.
         per_step = [_vector_row(v, space="mercatran", k=k, viewer_id=viewer_id, exclude=set(recent), shown=set())
@@ -210,51 +275,64 @@ def _home_rows_from_models(slate: Slate, *, viewer_id: int, recent: list[int], k
         listings = list({x.pk: x for x in merged if x.pk not in shown}.values())[:k]
         shown.update(x.pk for x in listings)
         slate.add(Row("home_next_up", "Next up for you", "mercatran", listings))
-    return served
+
+
+def _home_content_rows(*, viewer_id: int, recent: list[int], k: int) -> list[_Candidates]:
+    """Content kNN rows, one per recent category (the 3 the viewer visited most): candidates only."""
+    found = {pk: (c2_id, title) for pk, c2_id, title in
+             Listing.objects.filter(pk__in=recent).values_list("pk", "c2_id", "title")}
+    by_category: dict[int, list[int]] = defaultdict(list)
+    for listing_id in recent:
+        by_category[(found[listing_id][0] if listing_id in found else None) or 0].append(listing_id)
+    groups = [members for _, members in sorted(by_category.items(), key=lambda kv: -len(kv[1]))[:3]]
+    vectors = dict(Listing.objects.filter(pk__in=[i for members in groups for i in members[:10]],
+                                          text_embedding__isnull=False).values_list("pk", "text_embedding"))
+    centres = [(members, _mean_vector([vector_array(vectors[i]) for i in members[:10] if i in vectors]))
+               for members in groups]
+    centres = [(members, centre) for members, centre in centres if centre is not None]
+    if not centres:
+        return []
+    pending: list[_Candidates] = []
+    with vector_searches():
+        for members, centre in centres:
+            ids = [i for i, _ in nearest_listing_ids(centre, k=k * 2, viewer_id=viewer_id, exclude_ids=recent)]
+            label = f"Because you viewed “{found[members[0]][1]}”"
+            pending.append(_Candidates(Row("home_for_you", label, "content", []), ids, k))
+    return pending
 
 
 def recommendations_for_home(*, viewer_id: int | None, k: int = 12) -> Slate:
     """Homepage rows: "for you" rows per interest (PWPRec multi-interest when served, else content kNN per recent
     category), "next up" (Mercatran when served, else co-occurrence with the last viewed item), "popular now".
-    With an active ranker, each "for you" row reads RERANK_POOL times more candidates and shows the ranker's top k."""
+    With an active ranker, each "for you" row reads RERANK_POOL times more candidates and shows the ranker's top k.
+    Rows that need no model are filled together, from one availability query."""
     slate = Slate()
     shown: set[int] = set()
     ranker = served_ranker()
     fetch = k * RERANK_POOL if ranker is not None else k
     recent = user_recent_listing_ids(viewer_id) if viewer_id is not None else []
     served = bool(recent) and _home_rows_from_models(slate, viewer_id=viewer_id, recent=recent, k=fetch, shown=shown)
+    pending: list[_Candidates] = []
     if recent and not served:
-        by_category: dict[int, list[int]] = defaultdict(list)
-        leaf_of = dict(Listing.objects.filter(pk__in=recent).values_list("pk", "c2_id"))
-        for listing_id in recent:
-            by_category[leaf_of.get(listing_id) or 0].append(listing_id)
-        titles = dict(Listing.objects.filter(pk__in=recent).values_list("pk", "title"))
-        for _, members in sorted(by_category.items(), key=lambda kv: -len(kv[1]))[:3]:
-            centre = _mean_embedding(members[:10])
-            if centre is None:
-                continue
-            ids = [i for i, _ in nearest_listing_ids(centre, k=fetch * 2, viewer_id=viewer_id, exclude_ids=recent)]
-            listings = _take(ids, viewer_id=viewer_id, k=fetch, exclude=shown)
-            shown.update(listing.pk for listing in listings)
-            slate.add(Row("home_for_you", f"Because you viewed “{titles[members[0]]}”", "content", listings))
+        pending = _home_content_rows(viewer_id=viewer_id, recent=recent, k=fetch)
     if ranker is not None and viewer_id is not None:
+        _rows_add(slate, pending, viewer_id=viewer_id, shown=shown)
+        pending = []
         rows_rerank(slate, ranker=ranker, query=user_query(viewer_id, surface="home")[0],
                     surfaces={"home_for_you", "home_next_up"}, k=k)
         shown = {x.pk for row in slate.rows for x in row.listings}  # candidates cut by the ranker may show below
     if recent and not any(row.surface == "home_next_up" for row in slate.rows):
-        next_ids = co_viewed_listing_ids(recent[0])
-        listings = _take(next_ids, viewer_id=viewer_id, k=k, exclude=shown | set(recent))
-        shown.update(listing.pk for listing in listings)
-        slate.add(Row("home_next_up", "Next up for you", "cooccurrence", listings))
-    listings = _take(popular_listing_ids(), viewer_id=viewer_id, k=k, exclude=shown)
-    slate.add(Row("home_popular", "Popular right now", "popularity", listings))
+        pending.append(_Candidates(Row("home_next_up", "Next up for you", "cooccurrence", []),
+                                   co_viewed_listing_ids(recent[0]), k, exclude=set(recent)))
+    pending.append(_Candidates(Row("home_popular", "Popular right now", "popularity", []), popular_listing_ids(), k))
+    _rows_add(slate, pending, viewer_id=viewer_id, shown=shown)
     return slate
 
 
 def recommendations_for_item(*, listing: Listing, viewer_id: int | None, k: int = 12) -> Slate:
     """View-item page rows: similar items (content kNN), more from its interest unit, viewed together. With an
     active ranker, the "for you", similar and viewed-together rows read RERANK_POOL times more candidates and show
-    the ranker's top k."""
+    the ranker's top k. Rows that need no model are filled together, from one availability query."""
     slate = Slate()
     shown = {listing.pk}
     ranker = served_ranker()
@@ -264,34 +342,36 @@ def recommendations_for_item(*, listing: Listing, viewer_id: int | None, k: int 
     if served is not None or ranker is not None:  # the session so far plus this item, read once
         query = user_query(viewer_id, surface="vip", current_item=listing.pk)[0] if viewer_id else Query(
             surface="vip", current_item=listing.pk, timestamp=timezone.now().timestamp())
-    if served is not None and query is not None:
-        # PWPRec long-short fusion: the session so far plus this item, one vector, one filtered search.
-        vectors = served[1].user_vectors(query)
-        if vectors is not None:
-            listings = _vector_row(vectors[0], space="pwprec", k=fetch, viewer_id=viewer_id, exclude=set(),
-                                   shown=shown)
-            slate.add(Row("vip_for_you", "Picked for you, from what you are looking at", "pwprec", listings))
-    if listing.text_embedding is not None:
-        centre = vector_array(listing.text_embedding)
-        ids = [i for i, _ in nearest_listing_ids(centre, k=fetch * 2, viewer_id=viewer_id, exclude_ids=[listing.pk])]
-        listings = _take(ids, viewer_id=viewer_id, k=fetch, exclude=shown)
-        shown.update(x.pk for x in listings)
-        slate.add(Row("vip_similar", "Similar items", "content", listings))
+    pending: list[_Candidates] = []
+    searches = listing.text_embedding is not None or (served is not None and query is not None)
+    with vector_searches() if searches else nullcontext():
+        if served is not None and query is not None:
+            # PWPRec long-short fusion: the session so far plus this item, one vector, one filtered search.
+            vectors = served[1].user_vectors(query)
+            if vectors is not None:
+                listings = _vector_row(vectors[0], space="pwprec", k=fetch, viewer_id=viewer_id, exclude=set(),
+                                       shown=shown)
+                slate.add(Row("vip_for_you", "Picked for you, from what you are looking at", "pwprec", listings))
+        if listing.text_embedding is not None:
+            centre = vector_array(listing.text_embedding)
+            ids = [i for i, _ in nearest_listing_ids(centre, k=fetch * 2, viewer_id=viewer_id,
+                                                     exclude_ids=[listing.pk])]
+            pending.append(_Candidates(Row("vip_similar", "Similar items", "content", []), ids, fetch))
     if ranker is not None and query is not None:
+        _rows_add(slate, pending, viewer_id=viewer_id, shown=shown)
+        pending = []
         rows_rerank(slate, ranker=ranker, query=query, surfaces={"vip_for_you", "vip_similar"}, k=k)
         shown = {listing.pk} | {x.pk for row in slate.rows for x in row.listings}
     unit = unit_of_listing(listing.pk)
     if unit is not None:
-        ids = unit_member_ids_active(unit.pk)
-        listings = _take(ids, viewer_id=viewer_id, k=k, exclude=shown)
-        shown.update(x.pk for x in listings)
-        slate.add(Row("vip_unit", "More from its interest unit", "iu_members", listings, interest_unit=unit))
-    listings = _take(co_viewed_listing_ids(listing.pk), viewer_id=viewer_id, k=fetch, exclude=shown)
-    slate.add(Row("vip_cooccurrence", "People also viewed", "cooccurrence", listings))
+        pending.append(_Candidates(Row("vip_unit", "More from its interest unit", "iu_members", [],
+                                       interest_unit=unit), unit_member_ids_active(unit.pk), k))
+    pending.append(_Candidates(Row("vip_cooccurrence", "People also viewed", "cooccurrence", []),
+                               co_viewed_listing_ids(listing.pk), fetch))
+    _rows_add(slate, pending, viewer_id=viewer_id, shown=shown)
     if ranker is not None and query is not None:
         rows_rerank(slate, ranker=ranker, query=query, surfaces={"vip_cooccurrence"}, k=k)
     return slate
-
 
 UNIT_TYPE_PREFERENCE = ("semantic", "spu", "image")
 
@@ -318,8 +398,8 @@ def unit_member_ids_active(unit_id: int) -> list[int]:
 
 def interest_units_for_home(*, viewer_id: int | None, k: int = 8) -> list[UnitCard]:
     """Stage 1: units ranked by the active IU-Boosted version (`recommender.unit_ranking`), each card showing the
-    unit's best item for the viewer. Baseline without one: the viewer's recent units, then units popular this week,
-    each with its newest active item."""
+    unit's best item for the viewer. Baseline without one: the viewer's recent units, then units popular this week
+    and the fullest ones (a shared list, read from the cache), each with its newest active item."""
     from recommender.unit_ranking import MODEL_NAME, unit_cards_ranked
 
     ranked = unit_cards_ranked(viewer_id=viewer_id, k=k)
@@ -332,17 +412,7 @@ def interest_units_for_home(*, viewer_id: int | None, k: int = 8) -> list[UnitCa
             UserUnitStats.objects.filter(user_id=viewer_id, last_interaction_at__isnull=False)
             .order_by("-last_interaction_at").values_list("unit_id", flat=True)[: k * 2]
         )
-    since = (timezone.now() - timedelta(days=7)).date()
-    unit_ids += list(
-        InterestUnit.objects.filter(retired_at__isnull=True, daily_stats__day__gte=since)
-        .annotate(recent_clicks=Sum("daily_stats__clicks")).filter(recent_clicks__gte=POPULAR_MIN_CLICKS)
-        .order_by("-recent_clicks", "-pk").values_list("pk", flat=True)[: k * 3]
-    )
-    if len(unit_ids) < k * 2:
-        unit_ids += list(
-            InterestUnit.objects.filter(retired_at__isnull=True, active_count__gt=0)
-            .order_by("-active_count", "-pk").values_list("pk", flat=True)[: k * 3]
-        )
+    unit_ids += shared_list_get(POPULAR_UNITS_WEEK)[: k * 3]
     return unit_cards(list(dict.fromkeys(unit_ids)), viewer_id=viewer_id, recommender="iu_popularity")[:k]
 
 

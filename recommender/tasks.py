@@ -31,3 +31,13 @@ def model_train(name: str) -> int:
     from recommender.services import model_train as train
 
     return train(name=name).version.pk
+
+
+@shared_task(ignore_result=True)
+def shared_lists_refresh() -> dict[str, int]:
+    """Beat: recompute the lists every viewer shares ahead of their expiry, so a request only reads them."""
+    from recommender import selectors, unit_ranking
+    from recommender.shared_lists import shared_list_refresh
+
+    lists = (selectors.POPULAR_LISTINGS, selectors.POPULAR_UNITS_WEEK, unit_ranking.POPULAR_UNITS)
+    return {shared.name: len(shared_list_refresh(shared)) for shared in lists}

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 
 import numpy as np
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
@@ -34,13 +34,13 @@ from recommender.data import ACTION_CODE
 from recommender.dataset_db import UNIT_TYPE_PRIORITY, item_table_from_db, unit_features_from_db
 from recommender.retrieval import vector_array, vector_literal
 from recommender.serving import served_model
+from recommender.shared_lists import SharedList, shared_list_get
 
 MODEL_NAME = "iu_boosted"
 HISTORY_DAYS = 30  # the click window the network was trained with (5.1.4)
 HISTORY_CLICKS = 150
 UNIT_FEATURES_SECONDS = 300  # how stale a process's copy of the unit statistics may be
-POPULAR_UNITS_CACHE_KEY = "recommender:iu-popular-units:v1"
-POPULAR_UNITS_SECONDS = 60
+POPULAR_UNITS_LIMIT = 300  # popular units kept: 3k for the largest k the API accepts
 STAGE1_ITEMS_PER_UNIT = 6  # newest active items of each candidate unit the network scores
 STAGE1_UNITS_PER_CARD = 5  # candidate units scored per card asked for (k cards: at most 5k units, 30k items)
 STAGE2_MAX_ITEMS = 500  # a unit's active items ranked on its page (newest first when it has more)
@@ -172,13 +172,14 @@ def _near_units(query: Query, limit: int) -> list[int]:
 
 
 def _popular_units(limit: int) -> list[int]:
-    """Live units with the most clicks this week (ids cached for a minute), then the fullest ones."""
-    try:
-        cached = cache.get(POPULAR_UNITS_CACHE_KEY)
-    except Exception:  # Redis down: carry on from Postgres
-        cached = None
-    if cached is not None and len(cached) >= limit:
-        return cached[:limit]
+    """Live units with the most clicks this week, then the fullest ones (at most `POPULAR_UNITS_LIMIT`), as the
+    beat task last stored them."""
+    return shared_list_get(POPULAR_UNITS)[:limit]
+
+
+def popular_unit_ids_compute(*, limit: int = POPULAR_UNITS_LIMIT) -> list[int]:
+    """Stage-1 units with at least `POPULAR_MIN_CLICKS` clicks this week, most clicked first, then the fullest ones:
+    one list for every k (its first n are what a limit of n gives)."""
     since = (timezone.now() - timedelta(days=7)).date()
     units = list(
         UnitDailyStats.objects.filter(day__gte=since, unit__retired_at__isnull=True, unit__active_count__gt=0,
@@ -186,16 +187,21 @@ def _popular_units(limit: int) -> list[int]:
         .values("unit_id").annotate(n=Sum("clicks")).filter(n__gte=POPULAR_MIN_CLICKS).order_by("-n", "-unit_id")
         .values_list("unit_id", flat=True)[:limit]
     )
-    if len(units) < limit:
-        units += list(
-            InterestUnit.objects.filter(retired_at__isnull=True, active_count__gt=0, type__in=UNIT_TYPE_PRIORITY)
-            .exclude(pk__in=units).order_by("-active_count", "-pk").values_list("pk", flat=True)[: limit - len(units)]
-        )
-    try:
-        cache.set(POPULAR_UNITS_CACHE_KEY, units, POPULAR_UNITS_SECONDS)
-    except Exception:
-        pass
-    return units
+    return units + unit_ids_fullest(limit=limit - len(units), exclude=units)
+
+
+def unit_ids_fullest(*, limit: int = POPULAR_UNITS_LIMIT, exclude: Sequence[int] = ()) -> list[int]:
+    """Live stage-1 units with the most active items (a cheap indexed read: the stand-in while the list above is
+    being computed)."""
+    if limit <= 0:
+        return []
+    return list(
+        InterestUnit.objects.filter(retired_at__isnull=True, active_count__gt=0, type__in=UNIT_TYPE_PRIORITY)
+        .exclude(pk__in=list(exclude)).order_by("-active_count", "-pk").values_list("pk", flat=True)[:limit]
+    )
+
+
+POPULAR_UNITS = SharedList("iu-popular-units", compute=popular_unit_ids_compute, fallback=unit_ids_fullest)
 
 
 def candidate_units(*, viewer_id: int | None, query: Query, k: int) -> list[int]:

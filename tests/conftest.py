@@ -1,4 +1,5 @@
-"""Test-suite wiring: the real embedded Postgres (pgvector) and Redis are started once per run."""
+"""Test-suite wiring: the real embedded Postgres (pgvector) and Redis are started once per run, and stopped at its end
+when this run started them and no other run or demo still uses them (marketplace.stack sessions)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from marketplace.stack import stack_ensure_up
+from marketplace.stack import stack_session_close, stack_session_open
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    stack_ensure_up()
+    stack_session_open()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    stack_session_close()
 
 
 @pytest.fixture
@@ -29,6 +34,16 @@ def _fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_shared_lists():
+    """Each process keeps a copy of the shared lists (popular listings, units) for when Redis is down; each test
+    starts without one."""
+    from recommender.shared_lists import shared_lists_forget
+
+    shared_lists_forget()
     yield
 
 

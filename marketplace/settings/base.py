@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from our static files (no CDN)
     "axes",
     "csp",
     "marketplace",
@@ -160,7 +161,14 @@ CELERY_BEAT_SCHEDULE: dict = {
     # outbox: re-send work whose message was lost (killed worker, broker outage); a stale drain is dropped
     "outbox-drain": {"task": "outbox.tasks.outbox_drain", "schedule": env_int("OUTBOX_DRAIN_SECONDS", 10),
                      "options": {"expires": env_int("OUTBOX_DRAIN_SECONDS", 10)}},
+    # lists every viewer shares (popular listings and units), recomputed ahead of expiry: requests only read them
+    "recommender-shared-lists-refresh": {
+        "task": "recommender.tasks.shared_lists_refresh", "schedule": env_int("RECOMMENDER_SHARED_LISTS_REFRESH", 30),
+        "options": {"expires": env_int("RECOMMENDER_SHARED_LISTS_REFRESH", 30)},
+    },
 }
+# How long a shared list stays in Redis: several refreshes, so a slow or missed beat never leaves it cold.
+RECOMMENDER_SHARED_LISTS_SECONDS = env_int("RECOMMENDER_SHARED_LISTS_SECONDS", 5 * 60)
 
 # -- outbox: work that must happen is a Postgres row first (invariant 5; see outbox/services.py) --------------
 # A sent message not done by then is re-sent: with the drain every 10 s, work a killed worker held runs again
@@ -251,6 +259,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Listings, events, buying and personalised recommendations.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/docs/ loads Swagger UI from our own static files (drf-spectacular-sidecar): it works offline and its CSP
+    # names no outside origin.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",  # for a ReDoc view, none routed: its styled-components would need inline styles
 }
 
 # -- security headers ----------------------------------------------------------------------------------------
@@ -269,16 +282,11 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
-SWAGGER_UI_ORIGIN = os.environ.get("SWAGGER_UI_ORIGIN", "https://cdn.jsdelivr.net")
 # Sources added under a path prefix (marketplace.security_headers). Styles only, never scripts, are let inline:
-# the interest-unit admin draws its charts and thumbnails with style attributes, Swagger UI ships a <style> block.
+# the interest-unit admin draws its charts and thumbnails with style attributes.
 CSP_PATH_ADDITIONS = {
     "/admin/": {"style-src": [UNSAFE_INLINE]},
-    "/api/docs/": {
-        "script-src": [SWAGGER_UI_ORIGIN],
-        "style-src": [SWAGGER_UI_ORIGIN, UNSAFE_INLINE],
-        "img-src": [SWAGGER_UI_ORIGIN, "data:"],
-    },
+    "/api/docs/": {"img-src": ["data:"]},  # Swagger UI's stylesheet draws its icons from data: URLs
 }
 # Powerful browser features no page of ours uses, switched off for us and any frame.
 PERMISSIONS_POLICY: dict[str, list[str]] = {

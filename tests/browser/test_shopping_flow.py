@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from interest_units.models import InterestUnit, InterestUnitMember
+from interest_units.services import unit_features_recompute
 from marketplace.models import ListingStatus, Order
 from tests.factories import ListingFactory, UserFactory
 
@@ -26,6 +27,7 @@ def test_browse_like_open_unit_buy_and_see_it_gone(page: Page, live_server, shoo
     unit = InterestUnit.objects.create(type="spu", key="levis-jackets", title="Levi's denim jackets")
     for jacket in jackets:
         InterestUnitMember.objects.create(unit=unit, listing=jacket, type="spu")
+    unit_features_recompute(unit_ids=[unit.pk])  # as a unit build does: the shared unit lists see it at once
     target = jackets[0]
 
     # when the shopper browses the homepage

@@ -54,3 +54,16 @@ def test_no_active_version_is_remembered_between_requests():
     client = APIClient()
     queries = _queries(client, reverse("api-home"))
     assert not [sql for sql in queries if "recommender_modelversion" in sql]
+
+
+@pytest.mark.parametrize("signed_in", [True, False])
+def test_a_warm_home_request_runs_no_popularity_sql(signed_in):
+    # given
+    ListingFactory()
+    client = APIClient()
+    if signed_in:
+        client.force_authenticate(UserFactory())
+    # when
+    queries = _queries(client, reverse("api-home")) + _queries(client, reverse("api-units"))
+    # then: the popular lists are read from the cache, never computed by the request
+    assert not [sql for sql in queries if "GROUP BY p.listing_id" in sql or "interest_units_unitdailystats" in sql]
