@@ -18,8 +18,8 @@ setup: $(STAMP)  ## create .venv with every dependency
 demo: setup  ## start services, seed demo data, build everything, serve the storefront
 	$(PY) manage.py demo
 
+# pytest starts the embedded services it needs and stops, at the end, those it started (tests/conftest.py).
 test: setup  ## run the whole test suite against the embedded Postgres and Redis
-	$(PY) manage.py stack up
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: setup

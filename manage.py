@@ -8,7 +8,8 @@ import sys
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.local")
     command = sys.argv[1] if len(sys.argv) > 1 else ""
-    if command not in {"stack", "help", "--help", "-h", "", "version", "--version"}:
+    # `demo` starts the services itself, so that it knows which ones to stop when it ends.
+    if command not in {"stack", "demo", "help", "--help", "-h", "", "version", "--version"}:
         from marketplace.stack import stack_ensure_up
 
         stack_ensure_up()

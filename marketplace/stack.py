@@ -4,6 +4,11 @@ Used only when `DATABASE_URL` / `REDIS_URL` are unset. Both servers run as daemo
 `.data/` and listen on unix sockets only, so two checkouts never fight over a port. Starting is idempotent
 (an already running server is reused, never started twice) and recovers from a crash (stale pid files and
 sockets are cleared). Django-free: settings import this module to know where the sockets are.
+
+Who stops what: `stack up` / `stack down` start and stop by hand. `make test` and `make demo` each hold a session
+while they run (`stack_session_open` / `stack_session_close`): when the last session ends it stops the services
+that sessions started, and nothing else, so a test run never loses its database to a demo stopped beside it, and
+servers started by hand keep running until `stack down`.
 """
 
 from __future__ import annotations
@@ -266,23 +271,40 @@ def uses_embedded_redis() -> bool:
     return not os.environ.get("REDIS_URL")
 
 
+def _start_missing() -> list[ServiceStatus]:
+    """Start the embedded services the environment asks for that are not running; returns those it started."""
+    started = []
+    if uses_embedded_postgres() and not postgres_status().running:
+        started.append(postgres_start())
+    if uses_embedded_redis() and not redis_status().running:
+        started.append(redis_start())
+    return started
+
+
+def _stop(names: set[str]) -> list[str]:
+    """Stop the named embedded services that are running (Redis first: it holds no connection to Postgres)."""
+    stopped = []
+    if "redis" in names and uses_embedded_redis() and redis_status().running:
+        redis_stop()
+        stopped.append("redis")
+    if "postgres" in names and uses_embedded_postgres() and postgres_status().running:
+        postgres_stop()
+        stopped.append("postgres")
+    return stopped
+
+
 def stack_up() -> list[ServiceStatus]:
-    """Start whichever embedded services the environment asks for; a no-op for external URLs."""
+    """Start whichever embedded services are not running yet (a no-op for external URLs) and keep them all running
+    until `stack down`: no session stops them any more. Returns only what this call started."""
     with _stack_lock():
-        started = []
-        if uses_embedded_postgres():
-            started.append(postgres_start())
-        if uses_embedded_redis():
-            started.append(redis_start())
-        return started
+        _session_started_write(set())
+        return _start_missing()
 
 
 def stack_down() -> None:
     with _stack_lock():
-        if uses_embedded_redis():
-            redis_stop()
-        if uses_embedded_postgres():
-            postgres_stop()
+        _session_started_write(set())
+        _stop({"postgres", "redis"})
 
 
 def stack_status() -> list[ServiceStatus]:
@@ -294,12 +316,79 @@ def stack_status() -> list[ServiceStatus]:
     return statuses
 
 
-def stack_ensure_up() -> None:
-    """Cheap check used by manage.py and the test suite: start only what is not running yet."""
+def stack_ensure_up() -> list[ServiceStatus]:
+    """Cheap check used by manage.py: start only what is not running yet; returns what it started."""
     needs_pg = uses_embedded_postgres() and not postgres_status().running
     needs_redis = uses_embedded_redis() and not redis_status().running
-    if needs_pg or needs_redis:
-        stack_up()
+    if not (needs_pg or needs_redis):
+        return []
+    with _stack_lock():
+        return _start_missing()
+
+
+# -- sessions: who started what ------------------------------------------------------------------------------
+SESSIONS_DIR = DATA_DIR / "sessions"  # one file per process holding a session, named by its pid
+SESSION_STARTED = DATA_DIR / "session-started"  # the services sessions started, one name a line
+
+
+def _process_start_time(pid: int) -> str:
+    """The kernel's start time of `pid` (field 22 of /proc/PID/stat): with the pid it names one process, even after
+    the pid is reused. Empty where /proc cannot tell."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(") ", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
+def _session_started_read() -> set[str]:
+    try:
+        return set(SESSION_STARTED.read_text().split())
+    except OSError:
+        return set()
+
+
+def _session_started_write(names: set[str]) -> None:
+    if names:
+        SESSION_STARTED.write_text("".join(f"{name}\n" for name in sorted(names)))
+    else:
+        SESSION_STARTED.unlink(missing_ok=True)
+
+
+def _live_sessions() -> list[int]:
+    """Pids of the sessions still running; the files of crashed ones (kill -9, a power cut) are removed."""
+    live = []
+    for path in SESSIONS_DIR.glob("*"):
+        pid = int(path.name) if path.name.isdigit() else None
+        if pid is not None and _pid_alive(pid) and path.read_text().strip() == _process_start_time(pid):
+            live.append(pid)
+        else:
+            path.unlink(missing_ok=True)
+    return live
+
+
+def stack_session_open() -> list[ServiceStatus]:
+    """Hold the stack for this process (a test run, the demo): start what is missing and remember it as started by
+    a session. Returns what this call started."""
+    with _stack_lock():
+        started = _start_missing()
+        SESSIONS_DIR.mkdir(parents=True, exist_ok=True)
+        (SESSIONS_DIR / str(os.getpid())).write_text(_process_start_time(os.getpid()))
+        if started:
+            _session_started_write(_session_started_read() | {status.name for status in started})
+        return started
+
+
+def stack_session_close() -> list[str]:
+    """Let go of the stack. The last session out stops what sessions started; while another session runs, or for
+    servers started by hand, nothing is stopped. Returns the names of the services stopped."""
+    with _stack_lock():
+        (SESSIONS_DIR / str(os.getpid())).unlink(missing_ok=True)
+        if _live_sessions():
+            return []
+        names = _session_started_read()
+        _session_started_write(set())
+        return _stop(names)
 
 
 def stack_destroy() -> None:

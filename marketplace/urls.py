@@ -41,8 +41,11 @@ urlpatterns = [
          name="api-unit-items"),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    # The split view serves its init script from this URL (?script), so the CSP needs no inline script.
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves its init script from this URL (?script), so the CSP needs no inline script; Swagger UI
+    # comes from our static files (drf-spectacular-sidecar) and the page's styles from a file.
+    path("api/docs/",
+         SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api_docs/swagger_ui.html"),
+         name="api-docs"),
     # Listing photos: answered only where settings.MEDIA_SERVE is on (local, demo, docker/compose.yml), else 404.
     re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.+)$", media_file, name="media"),
 ]

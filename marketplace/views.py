@@ -4,11 +4,14 @@ per page in one batch (impressions of everything shown, plus the page's own acti
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -22,7 +25,7 @@ from interest_units.models import InterestUnit
 from marketplace import errors
 from marketplace.errors import ApplicationError
 from marketplace.forms import ListingEditForm, OfferForm, SearchForm, SellForm, SignUpForm
-from marketplace.models import CartItem, EventAction, Like, ListingStatus, Page
+from marketplace.models import CartItem, EventAction, Like, Listing, ListingStatus, Page
 from marketplace.page_events import impressions_for_rows, page_events_record
 from marketplace.selectors import impression_shown, listing_get_for_page, listing_search, user_activity
 from marketplace.services.activity import cart_set, like_set, offer_make
@@ -31,6 +34,7 @@ from marketplace.services.events import CLIENT_REQUEST_MAX_AGE, EventInput
 from marketplace.services.listings import listing_buy, listing_create, listing_remove, listing_update
 from marketplace.viewers import viewer_session_id
 from recommender.selectors import (
+    Slate,
     interest_unit_items,
     interest_units_for_home,
     recommendations_for_home,
@@ -54,6 +58,23 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
                                                    require_https=request.is_secure()):
         return target
     return fallback
+
+
+def login_required_back_to_item(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """`login_required` for the POST-only item actions (like, cart, offer): an anonymous viewer is sent to log in
+    with `next` pointing at the item page (the POST URL itself cannot be come back to), and site.js's fetch gets a
+    401 with that log-in URL to go to instead of silently following the redirect."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, listing_id: int, *args: object, **kwargs: object) -> HttpResponse:
+        if request.user.is_authenticated:
+            return view(request, listing_id, *args, **kwargs)
+        login_url = redirect_to_login(reverse("listing-detail", args=[listing_id])).url
+        if _wants_json(request):
+            return JsonResponse({"detail": errors.LOGIN_REQUIRED, "login_url": login_url}, status=401)
+        return redirect(login_url)
+
+    return wrapper
 
 
 def _error_response(request: HttpRequest, error: ApplicationError, *, back: str) -> HttpResponse:
@@ -86,13 +107,15 @@ def listing_detail(request: HttpRequest, listing_id: int) -> HttpResponse:
     if listing is None:
         raise Http404(errors.LISTING_NOT_FOUND)
     viewer_id = _viewer_id(request)
-    slate = recommendations_for_item(listing=listing, viewer_id=viewer_id) if listing.is_available else None
+    # Rows for a sold or removed item too: its page is where a late shopper looks for the next one (the rows hold
+    # active listings only). Only an available item counts a view.
+    slate = recommendations_for_item(listing=listing, viewer_id=viewer_id)
     unit = unit_of_listing(listing.pk)
     events = []
     if listing.is_available:
         events.append(EventInput(action=EventAction.ITEM_VIEW, listing_id=listing.pk, page=Page.VIP,
                                  interest_unit_id=unit.pk if unit else None, **_click_source(request, listing.pk)))
-        events += impressions_for_rows(slate.rows, page=Page.VIP, request_id=slate.request_id)
+    events += impressions_for_rows(slate.rows, page=Page.VIP, request_id=slate.request_id)
     page_events_record(request, events)
     context = {
         "listing": listing,
@@ -215,7 +238,7 @@ def listing_remove_view(request: HttpRequest, listing_id: int) -> HttpResponse:
 
 
 # -- buying and reacting -------------------------------------------------------------------------------------
-@login_required
+@login_required_back_to_item
 @require_POST
 def like_toggle(request: HttpRequest, listing_id: int) -> HttpResponse:
     liked = request.POST.get("liked", "1") == "1"
@@ -229,7 +252,7 @@ def like_toggle(request: HttpRequest, listing_id: int) -> HttpResponse:
     return redirect(back)
 
 
-@login_required
+@login_required_back_to_item
 @require_POST
 def cart_toggle(request: HttpRequest, listing_id: int) -> HttpResponse:
     in_cart = request.POST.get("in_cart", "1") == "1"
@@ -244,7 +267,7 @@ def cart_toggle(request: HttpRequest, listing_id: int) -> HttpResponse:
     return redirect(back)
 
 
-@login_required
+@login_required_back_to_item
 @require_POST
 def offer_create(request: HttpRequest, listing_id: int) -> HttpResponse:
     form = OfferForm(request.POST)
@@ -271,17 +294,34 @@ def buy(request: HttpRequest, listing_id: int) -> HttpResponse:
         try:
             order = listing_buy(listing_id=listing.pk, buyer=request.user, session_id=viewer_session_id(request))
         except ApplicationError as error:
-            return render(request, "marketplace/buy_failed.html", {"listing": listing, "message": error.message},
-                          status=error.status_code)
+            return _buy_failed(request, listing, message=error.message, status=error.status_code)
         return render(request, "marketplace/order_done.html", {"order": order, "listing": listing})
     if listing.seller_id == request.user.pk:
-        return render(request, "marketplace/buy_failed.html",
-                      {"listing": listing, "message": errors.LISTING_OWN_PURCHASE}, status=403)
+        return _buy_failed(request, listing, message=errors.LISTING_OWN_PURCHASE, status=403)
     if listing.status != ListingStatus.ACTIVE:
         message = errors.LISTING_ALREADY_SOLD if listing.status == ListingStatus.SOLD else errors.LISTING_NOT_AVAILABLE
-        return render(request, "marketplace/buy_failed.html", {"listing": listing, "message": message}, status=409)
+        return _buy_failed(request, listing, message=message, status=409)
     page_events_record(request, [EventInput(action=EventAction.BUY_START, listing_id=listing.pk, page=Page.VIP)])
     return render(request, "marketplace/buy_confirm.html", {"listing": listing})
+
+
+# The one row the "already sold" page offers instead, first that has items.
+BUY_FAILED_ROW_SURFACES = ("vip_similar", "vip_unit", "vip_for_you", "vip_cooccurrence")
+
+
+def _buy_failed(request: HttpRequest, listing: Listing, *, message: str, status: int) -> HttpResponse:
+    """The page for a purchase that cannot happen; when the item is gone (409), one row of similar available items,
+    their impressions logged as on the item's page."""
+    slate = None
+    if status == 409:
+        item_slate = recommendations_for_item(listing=listing, viewer_id=_viewer_id(request))
+        rows = {row.surface: row for row in item_slate.rows}
+        row = next((rows[surface] for surface in BUY_FAILED_ROW_SURFACES if surface in rows), None)
+        if row is not None:
+            slate = Slate(request_id=item_slate.request_id, rows=[row])
+            page_events_record(request, impressions_for_rows(slate.rows, page=Page.VIP, request_id=slate.request_id))
+    return render(request, "marketplace/buy_failed.html", {"listing": listing, "message": message, "slate": slate},
+                  status=status)
 
 
 @login_required

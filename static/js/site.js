@@ -11,6 +11,8 @@ document.addEventListener("submit", async (event) => {
     credentials: "same-origin",
   });
   const data = await response.json().catch(() => ({}));
+  // Not logged in: log in first, then come back to the item (the server names where to go).
+  if (response.status === 401 && data.login_url) { window.location.assign(data.login_url); return; }
   if (!response.ok) { alert(data.detail || "Something went wrong."); return; }
   const on = Boolean(data[field]);
   form.querySelector(`input[name=${field}]`).value = on ? "0" : "1";

@@ -1,7 +1,8 @@
 """`python manage.py demo` (what `make demo` runs): everything from an empty checkout to a browsable storefront.
 
 Starts the embedded services, migrates, seeds demo data once, builds interest units, trains the models, then
-runs gunicorn + a Celery worker + beat until Ctrl-C / SIGTERM, and stops everything it started.
+runs gunicorn + a Celery worker + beat until Ctrl-C / SIGTERM, and stops everything it started (embedded services
+that were already running, or that a test run still uses, are left alone: see marketplace.stack).
 """
 
 from __future__ import annotations
@@ -35,15 +36,17 @@ class Command(BaseCommand):
         parser.add_argument("--skip-setup", action="store_true", help="only start the processes")
 
     def handle(self, *args: object, **options: object) -> None:
-        started_stack = stack.stack_up()
+        started = stack.stack_session_open()
         try:
             if not options["skip_setup"]:
                 self._prepare(options)
             self._serve(str(options["host"]), int(options["port"]))
         finally:
-            if started_stack:
-                stack.stack_down()
-                self.stdout.write("Embedded services stopped.")
+            stopped = stack.stack_session_close()
+            if stopped:
+                self.stdout.write(f"Embedded services stopped: {', '.join(stopped)}.")
+            elif started:
+                self.stdout.write("Embedded services left running: another session (a test run) still uses them.")
 
     def _prepare(self, options: dict) -> None:
         call_command("migrate", interactive=False, verbosity=0)
