@@ -68,3 +68,11 @@ class ListingFactory(factory.django.DjangoModelFactory):
             self.c0, self.c1, self.c2 = c0, c1, c2
             if create:
                 self.save(update_fields=["c0", "c1", "c2"])
+
+
+def listing_with_text_vector(rng, **fields) -> Listing:
+    """A listing with a random unit-length text embedding, so vector-search rows (similar items) can find it."""
+    import numpy as np
+
+    vector = rng.normal(size=384)
+    return ListingFactory(text_embedding=(vector / np.linalg.norm(vector)).tolist(), **fields)

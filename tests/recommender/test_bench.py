@@ -14,16 +14,13 @@ from marketplace.models import Event, EventAction
 from marketplace.services.events import EventInput, events_record
 from marketplace.services.listings import listing_buy
 from recommender.bench import SURFACES, bench_api_run, latency_summary, loopback_url_validate
-from tests.factories import ListingFactory, UserFactory
+from tests.factories import UserFactory, listing_with_text_vector
 
 
 @pytest.fixture
 def catalogue():
     rng = np.random.default_rng(0)
-    listings = []
-    for _ in range(30):
-        vector = rng.normal(size=384)
-        listings.append(ListingFactory(text_embedding=(vector / np.linalg.norm(vector)).tolist()))
+    listings = [listing_with_text_vector(rng) for _ in range(30)]
     shoppers = [UserFactory() for _ in range(3)]
     for n, shopper in enumerate(shoppers):
         events_record(user=shopper, session_id=f"s{n}", events=[

@@ -15,16 +15,13 @@ from interest_units.models import InterestUnit, InterestUnitMember
 from marketplace.models import Event, EventAction
 from marketplace.services.events import EventInput, events_record
 from recommender.bench_surfaces import ROOT, SURFACES, VIEWERS, visitors_prepare
-from tests.factories import ListingFactory, UserFactory
+from tests.factories import UserFactory, listing_with_text_vector
 
 
 @pytest.fixture
 def catalogue():
     rng = np.random.default_rng(0)
-    listings = []
-    for _ in range(12):
-        vector = rng.normal(size=384)
-        listings.append(ListingFactory(text_embedding=(vector / np.linalg.norm(vector)).tolist()))
+    listings = [listing_with_text_vector(rng) for _ in range(12)]
     for n in range(3):
         events_record(user=UserFactory(), session_id=f"s{n}", events=[
             EventInput(action=EventAction.ITEM_VIEW, listing_id=x.pk, page="vip") for x in listings[n::3]

@@ -9,15 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from tests.factories import ListingFactory, UserFactory
+from tests.factories import ListingFactory, UserFactory, listing_with_text_vector
 
 pytestmark = pytest.mark.django_db
-
-
-def _listing(rng: np.random.Generator):
-    """A listing of a seller of its own, with a text embedding (so the item page's similar row finds it)."""
-    vector = rng.normal(size=384)
-    return ListingFactory(text_embedding=(vector / np.linalg.norm(vector)).tolist())
 
 
 def _queries(client: APIClient, path: str) -> list[str]:
@@ -33,16 +27,16 @@ def _queries(client: APIClient, path: str) -> list[str]:
 def test_a_surface_costs_the_same_queries_for_few_and_many_sellers(surface):
     # given: a few listings, then many more, each from a seller of its own
     rng = np.random.default_rng(0)
-    anchor = _listing(rng)
+    anchor = listing_with_text_vector(rng)
     client = APIClient()
     client.force_authenticate(UserFactory())
     path = reverse("api-home") if surface == "home" else reverse("api-item", args=[anchor.pk])
     for _ in range(3):
-        _listing(rng)
+        listing_with_text_vector(rng)
     few = _queries(client, path)
     # when
     for _ in range(20):
-        _listing(rng)
+        listing_with_text_vector(rng)
     many = _queries(client, path)
     # then: more cards, not more queries
     assert len(client.get(path).json()["rows"][0]["items"]) > 3
