@@ -4,3 +4,11 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.local")
 application = get_wsgi_application()
+
+# Load the active model versions now, in the background, so that no request waits for a checkpoint.
+from django.conf import settings  # noqa: E402
+
+if settings.RECOMMENDER_LOAD_IN_BACKGROUND:
+    from recommender.serving import served_models_preload
+
+    served_models_preload()

@@ -43,6 +43,7 @@ PENDING_SECONDS = 30  # a user's refresh counts as pending this long at most (a 
 
 _models: dict[str, tuple[int, Recommender]] = {}
 _checked_at: dict[str, float] = {}
+_loading: dict[str, int] = {}  # name -> the version id a thread is loading
 _lock = threading.Lock()
 
 
@@ -51,13 +52,21 @@ def _checkpoint_path(version: ModelVersion) -> Path:
     return path if path.is_absolute() else Path(settings.RECOMMENDER_ARTIFACTS_DIR) / path
 
 
-def served_model(name: str) -> tuple[int, Recommender] | None:
-    """(version id, model) of the active version of `name`, loaded once per process; None when none is active."""
+def served_model(name: str, *, wait: bool = False) -> tuple[int, Recommender] | None:
+    """(version id, model) of the active version of `name`, loaded once per process; None when none is active.
+
+    A request never waits for a checkpoint to load (seconds for the larger models): with
+    `RECOMMENDER_LOAD_IN_BACKGROUND` (on, except in tests) a newly active version loads in a thread of its own while
+    the version loaded before it, or the baselines, keep serving. Background work that must use the active version
+    (user and item vectors) passes `wait=True`. Web processes start loading the active versions when they start
+    (`served_models_preload` from marketplace/wsgi.py), so the first request finds them ready.
+    """
     now = time.monotonic()
     with _lock:
         cached = _models.get(name)
         # "none active" is remembered as long as a loaded model: a surface asks for several models per request
-        if name in _checked_at and now - _checked_at[name] < ACTIVE_CHECK_SECONDS:
+        fresh = name in _checked_at and now - _checked_at[name] < ACTIVE_CHECK_SECONDS
+        if fresh and (cached is not None or not wait):
             return cached
     version = model_version_active(name)
     with _lock:
@@ -67,14 +76,40 @@ def served_model(name: str) -> tuple[int, Recommender] | None:
             return None
         if cached is not None and cached[0] == version.pk:
             return cached
+        if settings.RECOMMENDER_LOAD_IN_BACKGROUND and not wait:
+            if _loading.get(name) != version.pk:
+                _loading[name] = version.pk
+                threading.Thread(target=_load, args=(name, version), name=f"load-{name}", daemon=True).start()
+            return cached
+    return _load(name, version)
+
+
+def _load(name: str, version: ModelVersion) -> tuple[int, Recommender] | None:
+    """Load `version`'s checkpoint and serve it from now on (None, and the baselines, when it cannot be read)."""
+    started = time.perf_counter()
     try:
         model = load_recommender(_checkpoint_path(version))
     except (OSError, ValueError, KeyError, RuntimeError):
         logger.exception("cannot load %s version %s; serving baselines", name, version.pk)
         return None
+    finally:
+        with _lock:
+            _loading.pop(name, None)
     with _lock:
         _models[name] = (version.pk, model)
+    logger.info("loaded %s version %s in %.1f s", name, version.pk, time.perf_counter() - started)
     return _models[name]
+
+
+def served_models_preload() -> None:
+    """Start loading the active version of every served model (at process start: web workers, Celery workers)."""
+    for name in (*SURFACE_MODELS, *VECTOR_COLUMNS):
+        try:
+            served_model(name)
+        except Exception:  # no database yet (a first start before migrate): the first request asks again
+            logger.warning("could not look up the active %s version at start", name, exc_info=True)
+            with _lock:
+                _checked_at.pop(name, None)
 
 
 def served_models_forget() -> None:
@@ -82,6 +117,7 @@ def served_models_forget() -> None:
     with _lock:
         _models.clear()
         _checked_at.clear()
+        _loading.clear()
 
 
 # -- queries from the database ------------------------------------------------------------------------------
@@ -109,7 +145,7 @@ def item_vectors_store(*, name: str, listing_ids: list[int] | None = None, batch
     """Compute `name`'s item vectors for these listings (all when None) and write them to its column."""
     from recommender.dataset_db import item_table_from_db
 
-    served = served_model(name)
+    served = served_model(name, wait=True)
     column = VECTOR_COLUMNS.get(name)
     if served is None or column is None:
         return 0
@@ -145,7 +181,7 @@ def user_vectors_refresh(*, user_id: int) -> dict[str, int]:
         pass
     written: dict[str, int] = {}
     for space in VECTOR_COLUMNS:
-        served = served_model(space)
+        served = served_model(space, wait=True)
         if served is None:
             continue
         version_id, model = served

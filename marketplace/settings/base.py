@@ -306,6 +306,9 @@ PHOTO_STORED_MAX_SIDE = env_int("PHOTO_STORED_MAX_SIDE", 1600)
 
 # -- recommender --------------------------------------------------------------------------------------------
 RECOMMENDER_ARTIFACTS_DIR = Path(os.environ.get("RECOMMENDER_ARTIFACTS_DIR", BASE_DIR / ".data" / "models"))
+# A newly active model version loads in a thread while the previous one (or the baselines) keeps serving, so no
+# request waits seconds for a checkpoint; tests load synchronously, to see an activation at once.
+RECOMMENDER_LOAD_IN_BACKGROUND = env_bool("RECOMMENDER_LOAD_IN_BACKGROUND", True)
 TEXT_EMBEDDING_DIM = 384
 
 LOGGING = {

@@ -10,6 +10,7 @@ DEBUG = False
 DEMO_MODE = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 RECOMMENDER_ARTIFACTS_DIR = BASE_DIR / ".data" / "test-models"
+RECOMMENDER_LOAD_IN_BACKGROUND = False  # an activation is served by the next call, as tests expect
 MEDIA_ROOT = BASE_DIR / ".data" / "test-media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
