@@ -271,12 +271,6 @@ def targets_met(surfaces: dict[str, dict]) -> dict[str, dict[str, bool | None]]:
 
 
 # -- the run -------------------------------------------------------------------------------------------------
-def _loadavg() -> list[float]:
-    """The 1, 5 and 15 minute load averages now."""
-    with open("/proc/loadavg") as handle:
-        return [float(value) for value in handle.read().split()[:3]]
-
-
 def bench_surfaces_run(*, requests: int = 50, warmup: int = 3, users: int = 20, seed: int = 0,
                        progress: Callable[..., Iterable] | None = None) -> dict:
     """Measure every surface as both viewer kinds, `requests` times each after `warmup` rounds; see the module
@@ -285,7 +279,6 @@ def bench_surfaces_run(*, requests: int = 50, warmup: int = 3, users: int = 20, 
         raise ApplicationError(REQUESTS_INVALID)
     rng = random.Random(seed)
     report: dict = {"started_at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine_info()}
-    report["machine"]["loadavg_before"] = _loadavg()
     report["data"] = data_size()
     events_before = Event.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     visitors = visitors_prepare(users=users, rng=rng)
@@ -321,7 +314,7 @@ def bench_surfaces_run(*, requests: int = 50, warmup: int = 3, users: int = 20, 
         report["surfaces"] = surfaces
         report["targets"] = {"queries": TARGET_QUERIES, "cpu_ratio": TARGET_CPU_RATIO}
         report["targets_met"] = targets_met(surfaces)
-        report["machine"]["loadavg_after"] = _loadavg()
+        report["machine"]["loadavg_after"] = list(os.getloadavg())
     finally:
         written = Event.objects.filter(pk__gt=events_before,
                                        session_id__in=[session_id_for(key) for key in visitors.session_keys])

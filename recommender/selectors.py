@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,11 +17,10 @@ from itertools import zip_longest
 
 import numpy as np
 from django.db import connection
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
 from interest_units.models import InterestUnit, InterestUnitMember, UserUnitStats
-from interest_units.services.stats import POPULAR_MIN_CLICKS
 from marketplace.models import Event, EventAction, Listing, ListingStatus
 from recommender.base import Query, Recommender
 from recommender.retrieval import listings_available, nearest_listing_ids, vector_array, vector_searches
@@ -38,7 +36,6 @@ from recommender.shared_lists import SharedList, shared_list_get
 logger = logging.getLogger(__name__)
 
 POPULAR_LIMIT = 500  # popular listings kept (the popular row reads the first 3k not shown above it)
-POPULAR_UNITS_LIMIT = 300  # popular units kept: 3k for the largest k the API accepts
 POPULAR_MIN_PEOPLE = 2  # minimum evidence: a listing one person pushed is not "popular"
 INTEREST_WEIGHTS = {
     EventAction.ITEM_VIEW: 1.0,
@@ -122,32 +119,7 @@ def listing_ids_newest(*, limit: int = POPULAR_LIMIT) -> list[int]:
     )
 
 
-def popular_unit_ids_week_compute(*, limit: int = POPULAR_UNITS_LIMIT) -> list[int]:
-    """Live units of any type with at least `POPULAR_MIN_CLICKS` clicks this week, most clicked first, then the
-    fullest units (the homepage's unit cards without an IU-Boosted version)."""
-    since = (timezone.now() - timedelta(days=7)).date()
-    unit_ids = list(
-        InterestUnit.objects.filter(retired_at__isnull=True, daily_stats__day__gte=since)
-        .annotate(recent_clicks=Sum("daily_stats__clicks")).filter(recent_clicks__gte=POPULAR_MIN_CLICKS)
-        .order_by("-recent_clicks", "-pk").values_list("pk", flat=True)[:limit]
-    )
-    return unit_ids + unit_ids_fullest(limit=limit - len(unit_ids), exclude=unit_ids)
-
-
-def unit_ids_fullest(*, limit: int = POPULAR_UNITS_LIMIT, exclude: Sequence[int] = ()) -> list[int]:
-    """Live units of any type with the most active items (a cheap read: the stand-in while the list above is being
-    computed)."""
-    if limit <= 0:
-        return []
-    return list(
-        InterestUnit.objects.filter(retired_at__isnull=True, active_count__gt=0).exclude(pk__in=list(exclude))
-        .order_by("-active_count", "-pk").values_list("pk", flat=True)[:limit]
-    )
-
-
 POPULAR_LISTINGS = SharedList("popular-listings", compute=popular_listing_ids_compute, fallback=listing_ids_newest)
-POPULAR_UNITS_WEEK = SharedList("popular-units-week", compute=popular_unit_ids_week_compute,
-                                fallback=unit_ids_fullest)
 
 
 def user_recent_listing_ids(user_id: int, *, limit: int = 50, days: int = 30) -> list[int]:
@@ -400,7 +372,7 @@ def interest_units_for_home(*, viewer_id: int | None, k: int = 8) -> list[UnitCa
     """Stage 1: units ranked by the active IU-Boosted version (`recommender.unit_ranking`), each card showing the
     unit's best item for the viewer. Baseline without one: the viewer's recent units, then units popular this week
     and the fullest ones (a shared list, read from the cache), each with its newest active item."""
-    from recommender.unit_ranking import MODEL_NAME, unit_cards_ranked
+    from recommender.unit_ranking import MODEL_NAME, POPULAR_UNITS_WEEK, unit_cards_ranked
 
     ranked = unit_cards_ranked(viewer_id=viewer_id, k=k)
     if ranked is not None:

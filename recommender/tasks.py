@@ -39,5 +39,5 @@ def shared_lists_refresh() -> dict[str, int]:
     from recommender import selectors, unit_ranking
     from recommender.shared_lists import shared_list_refresh
 
-    lists = (selectors.POPULAR_LISTINGS, selectors.POPULAR_UNITS_WEEK, unit_ranking.POPULAR_UNITS)
+    lists = (selectors.POPULAR_LISTINGS, unit_ranking.POPULAR_UNITS_WEEK, unit_ranking.POPULAR_UNITS)
     return {shared.name: len(shared_list_refresh(shared)) for shared in lists}

@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Sequence
 from datetime import timedelta
+from functools import partial
 
 import numpy as np
 from django.db import connection
@@ -177,31 +178,39 @@ def _popular_units(limit: int) -> list[int]:
     return shared_list_get(POPULAR_UNITS)[:limit]
 
 
-def popular_unit_ids_compute(*, limit: int = POPULAR_UNITS_LIMIT) -> list[int]:
-    """Stage-1 units with at least `POPULAR_MIN_CLICKS` clicks this week, most clicked first, then the fullest ones:
-    one list for every k (its first n are what a limit of n gives)."""
+def popular_unit_ids_compute(*, types: Sequence[str] | None = UNIT_TYPE_PRIORITY,
+                             limit: int = POPULAR_UNITS_LIMIT) -> list[int]:
+    """Live units of `types` (every type when None) with an active item and at least `POPULAR_MIN_CLICKS` clicks
+    this week, most clicked first, then the fullest ones: one list for every k (its first n are what a limit of n
+    gives)."""
     since = (timezone.now() - timedelta(days=7)).date()
+    stats = UnitDailyStats.objects.filter(day__gte=since, unit__retired_at__isnull=True, unit__active_count__gt=0)
+    if types is not None:
+        stats = stats.filter(unit__type__in=types)
     units = list(
-        UnitDailyStats.objects.filter(day__gte=since, unit__retired_at__isnull=True, unit__active_count__gt=0,
-                                      unit__type__in=UNIT_TYPE_PRIORITY)
-        .values("unit_id").annotate(n=Sum("clicks")).filter(n__gte=POPULAR_MIN_CLICKS).order_by("-n", "-unit_id")
-        .values_list("unit_id", flat=True)[:limit]
+        stats.values("unit_id").annotate(n=Sum("clicks")).filter(n__gte=POPULAR_MIN_CLICKS)
+        .order_by("-n", "-unit_id").values_list("unit_id", flat=True)[:limit]
     )
-    return units + unit_ids_fullest(limit=limit - len(units), exclude=units)
+    return units + unit_ids_fullest(types=types, limit=limit - len(units), exclude=units)
 
 
-def unit_ids_fullest(*, limit: int = POPULAR_UNITS_LIMIT, exclude: Sequence[int] = ()) -> list[int]:
-    """Live stage-1 units with the most active items (a cheap indexed read: the stand-in while the list above is
-    being computed)."""
+def unit_ids_fullest(*, types: Sequence[str] | None = UNIT_TYPE_PRIORITY, limit: int = POPULAR_UNITS_LIMIT,
+                     exclude: Sequence[int] = ()) -> list[int]:
+    """Live units of `types` (every type when None) with the most active items (a cheap indexed read: the stand-in
+    while the list above is being computed)."""
     if limit <= 0:
         return []
-    return list(
-        InterestUnit.objects.filter(retired_at__isnull=True, active_count__gt=0, type__in=UNIT_TYPE_PRIORITY)
-        .exclude(pk__in=list(exclude)).order_by("-active_count", "-pk").values_list("pk", flat=True)[:limit]
-    )
+    units = InterestUnit.objects.filter(retired_at__isnull=True, active_count__gt=0)
+    if types is not None:
+        units = units.filter(type__in=types)
+    return list(units.exclude(pk__in=list(exclude)).order_by("-active_count", "-pk").values_list("pk", flat=True)
+                [:limit])
 
 
+# Stage 1's candidates (its unit types), and the homepage's unit cards without an IU-Boosted version (any type).
 POPULAR_UNITS = SharedList("iu-popular-units", compute=popular_unit_ids_compute, fallback=unit_ids_fullest)
+POPULAR_UNITS_WEEK = SharedList("popular-units-week", compute=partial(popular_unit_ids_compute, types=None),
+                                fallback=partial(unit_ids_fullest, types=None))
 
 
 def candidate_units(*, viewer_id: int | None, query: Query, k: int) -> list[int]:

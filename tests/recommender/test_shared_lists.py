@@ -19,7 +19,6 @@ from marketplace.services.listings import listing_buy
 from recommender import selectors, tasks, unit_ranking
 from recommender.selectors import (
     POPULAR_LISTINGS,
-    POPULAR_UNITS_WEEK,
     Row,
     Slate,
     _Candidates,
@@ -30,6 +29,7 @@ from recommender.selectors import (
     popular_listing_ids_compute,
 )
 from recommender.shared_lists import SharedList, shared_list_get, shared_lists_forget
+from recommender.unit_ranking import POPULAR_UNITS_WEEK
 from tests.factories import ListingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -70,13 +70,18 @@ def test_the_refresh_task_fills_the_lists_and_a_request_only_reads_them(market):
     assert _popularity_sql(captured) == []
 
 
-def test_a_cold_list_is_computed_once_then_read_without_sql(market):
+def _popular_listings_twice(market) -> None:
+    """The first call computes the list (one popularity query), the second reads it without any SQL."""
     with CaptureQueriesContext(connection) as first:
         ids = popular_listing_ids()
     with CaptureQueriesContext(connection) as second:
         assert popular_listing_ids() == ids
     assert ids[0] == market[0].pk and len(_popularity_sql(first)) == 1
     assert second.captured_queries == []
+
+
+def test_a_cold_list_is_computed_once_then_read_without_sql(market):
+    _popular_listings_twice(market)
 
 
 def test_a_cold_list_locked_by_another_caller_answers_from_the_fallback(market):
@@ -124,12 +129,7 @@ def test_concurrent_callers_of_a_cold_list_compute_it_once():
 def test_with_redis_down_a_process_computes_its_copy_once(market, settings, tmp_path):
     settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": f"unix://{tmp_path}/none.sock?db=1"}}
     shared_lists_forget()
-    with CaptureQueriesContext(connection) as first:
-        ids = popular_listing_ids()
-    with CaptureQueriesContext(connection) as second:
-        assert popular_listing_ids() == ids
-    assert ids[0] == market[0].pk and len(_popularity_sql(first)) == 1
-    assert second.captured_queries == []
+    _popular_listings_twice(market)
     assert tasks.shared_lists_refresh.delay().get()[POPULAR_LISTINGS.name] == len(market)  # no failure either
 
 

@@ -43,7 +43,7 @@ class Command(BaseCommand):
         for line in report_lines(report):
             self.stdout.write(line)
         machine, data = report["machine"], report["data"]
-        self.stdout.write(f"{machine['cpus']} CPUs, load average before {machine['loadavg_before']}, after "
+        self.stdout.write(f"{machine['cpus']} CPUs, load average before {machine['load_average']}, after "
                           f"{machine['loadavg_after']}; {data['active_listings']:,} active of {data['listings']:,} "
                           f"listings, {data['events']:,} events, {data['users']:,} users, "
                           f"{data['live_interest_units']:,} live units")
