@@ -30,10 +30,10 @@ def shared_data() -> Path:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Caches hold ids between requests; each test starts from an empty one (a Redis db of its own)."""
-    from django.core.cache import cache
+    """Caches hold ids between requests; each test starts from an empty one (this process's keys)."""
+    from tests.cache import cache_empty
 
-    cache.clear()
+    cache_empty()
     yield
 
 

@@ -4,7 +4,6 @@ homepage, replayed, and a couple of eager shoppers, move neither the unit cards 
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -14,6 +13,7 @@ from interest_units.services import unit_stats_refresh
 from marketplace.models import Event, EventAction, Page
 from marketplace.services.events import EventInput, events_record
 from recommender.selectors import interest_units_for_home, popular_listing_ids
+from tests.cache import cache_empty
 from tests.factories import ListingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +42,7 @@ def market():
 
 
 def _shared_surfaces() -> tuple[list[int], list[int]]:
-    cache.clear()  # the popular lists are cached for a minute
+    cache_empty()  # the popular lists are cached for a minute
     cards = [card.unit.pk for card in interest_units_for_home(viewer_id=None)]
     return cards, popular_listing_ids()[:10]
 

@@ -3,19 +3,19 @@ model-version lookup on every request when no version is active."""
 
 import numpy as np
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from tests.cache import cache_empty
 from tests.factories import ListingFactory, UserFactory, listing_with_text_vector
 
 pytestmark = pytest.mark.django_db
 
 
 def _queries(client: APIClient, path: str) -> list[str]:
-    cache.clear()  # the popular list is cached for a minute
+    cache_empty()  # the popular list is cached for a minute
     client.get(path)  # warm: what is remembered between requests is remembered
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path)  # the test client closes it: the page's events are written in here
