@@ -67,3 +67,34 @@ def interest_units_build(types: list[str] | None = None) -> int:
 @shared_task(acks_late=True)
 def interest_units_retitle(unit_ids: list[int] | None = None) -> int:
     return services.interest_units_retitle(unit_ids=unit_ids)
+
+
+IMPRESSIONS_BATCH = 20_000
+IMPRESSIONS_SETTLE_SECONDS = 2  # an insert that committed late (a lower id after a higher one) is still read
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def unit_stats_apply_impressions() -> int:
+    """Beat, every few seconds: the unit counters of the page impressions written since the last run, in one batch
+    (pages write impressions with no task of their own). The last applied id is kept in Redis; when it is lost, the
+    run starts from the impressions of the last minutes, and the periodic full refresh recounts the rest."""
+    import datetime as dt
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from marketplace.models import Event, EventAction
+
+    key = "interest_units:impressions-applied-id"
+    settled = timezone.now() - dt.timedelta(seconds=IMPRESSIONS_SETTLE_SECONDS)
+    impressions = Event.objects.filter(action=EventAction.IMPRESSION, created_at__lt=settled)
+    last = cache.get(key)
+    if last is None:
+        impressions = impressions.filter(created_at__gte=settled - dt.timedelta(minutes=10))
+    else:
+        impressions = impressions.filter(pk__gt=last)
+    ids = list(impressions.order_by("pk").values_list("pk", flat=True)[:IMPRESSIONS_BATCH])
+    if ids:
+        services.unit_stats_apply_events(event_ids=ids)
+        cache.set(key, ids[-1], None)
+    return len(ids)

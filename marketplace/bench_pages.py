@@ -71,10 +71,10 @@ def in_request_cost(*, cookie: str, viewer_id: int, repeats: int = 500) -> dict:
     from django.contrib.sessions.middleware import SessionMiddleware
 
     from marketplace.models import Page
-    from marketplace.page_events import PENDING_ATTRIBUTE, impressions_for_rows, page_events_record
-    from recommender.selectors import recommendations_for_home
+    from marketplace.page_events import PENDING_ATTRIBUTE, page_events_record
+    from recommender.surfaces.serve import home_rows_serve
 
-    slate = recommendations_for_home(viewer_id=viewer_id)
+    slate = home_rows_serve(viewer_id=viewer_id)
     request = RequestFactory().get("/", HTTP_COOKIE=cookie)
     SessionMiddleware(lambda r: None).process_request(request)
     request.user = get_user_model().objects.get(pk=viewer_id)
@@ -82,7 +82,7 @@ def in_request_cost(*, cookie: str, viewer_id: int, repeats: int = 500) -> dict:
     for _ in range(repeats):
         setattr(request, PENDING_ATTRIBUTE, [])
         started = time.perf_counter()
-        page_events_record(request, impressions_for_rows(slate.rows, page=Page.HOME, request_id=slate.request_id))
+        page_events_record(request, slate.impressions(page=Page.HOME))
         timings.append((time.perf_counter() - started) * 1000)
     return {"events": sum(len(row.listings) for row in slate.rows), **latency_summary(timings)}
 

@@ -8,29 +8,18 @@ the visitor waits for. Without the middleware the batch is written at once, as b
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponseBase
 
 from marketplace.errors import ApplicationError
 from marketplace.models import EventAction
-from marketplace.services.events import EventInput, events_record
+from marketplace.services.events import EventInput, events_record, impressions_record
 from marketplace.viewers import viewer_session_id
 
 logger = logging.getLogger(__name__)
 PENDING_ATTRIBUTE = "_page_events_pending"
-
-
-def impressions_for_rows(rows: Iterable, *, page: str, request_id: str) -> list[EventInput]:
-    """One impression per listing shown in recommendation rows, with its surface, position and recommender."""
-    return [
-        EventInput(action=EventAction.IMPRESSION, listing_id=listing.pk, page=page, surface=row.surface,
-                   position=position, recommender=row.recommender, request_id=request_id,
-                   interest_unit_id=row.interest_unit.pk if row.interest_unit else None)
-        for row in rows
-        for position, listing in enumerate(row.listings)
-    ]
 
 
 def page_events_record(request: HttpRequest, events: list[EventInput]) -> None:
@@ -48,9 +37,14 @@ def page_events_record(request: HttpRequest, events: list[EventInput]) -> None:
 
 
 def _write(user, session: str, events: list[EventInput]) -> None:
-    """One insert, all or nothing. A logging problem never breaks the page."""
+    """The page's impressions in one lean insert, its other events (a view, a search) through `events_record`,
+    which updates what they feed at once. A logging problem never breaks the page."""
+    impressions = [event for event in events if event.action == EventAction.IMPRESSION]
+    others = [event for event in events if event.action != EventAction.IMPRESSION]
     try:
-        events_record(user=user, session_id=session, events=events)
+        if others:
+            events_record(user=user, session_id=session, events=others)
+        impressions_record(user=user, session_id=session, events=impressions)
     except (ApplicationError, DatabaseError):
         logger.warning("page events not recorded", exc_info=True)
 

@@ -15,32 +15,25 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from interest_units.models import InterestUnit
 from marketplace import errors
 from marketplace.errors import ApplicationError
 from marketplace.forms import ListingEditForm, OfferForm, SearchForm, SellForm, SignUpForm
 from marketplace.models import CartItem, EventAction, Like, Listing, ListingStatus, Page
-from marketplace.page_events import impressions_for_rows, page_events_record
+from marketplace.page_events import page_events_record
 from marketplace.selectors import impression_shown, listing_get_for_page, listing_search, user_activity
 from marketplace.services.activity import cart_set, like_set, offer_make
 from marketplace.services.catalog import brand_get_or_create
 from marketplace.services.events import CLIENT_REQUEST_MAX_AGE, EventInput
 from marketplace.services.listings import listing_buy, listing_create, listing_remove, listing_update
 from marketplace.viewers import viewer_session_id
-from recommender.selectors import (
-    Slate,
-    interest_unit_items,
-    interest_units_for_home,
-    recommendations_for_home,
-    recommendations_for_item,
-    unit_of_listing,
-)
+from recommender.surfaces.serve import home_serve, item_serve, unit_page_serve
+from recommender.surfaces.types import Slate
 
 
 def _viewer_id(request: HttpRequest) -> int | None:
@@ -88,18 +81,9 @@ def _error_response(request: HttpRequest, error: ApplicationError, *, back: str)
 
 # -- browsing ------------------------------------------------------------------------------------------------
 def home(request: HttpRequest) -> HttpResponse:
-    viewer_id = _viewer_id(request)
-    slate = recommendations_for_home(viewer_id=viewer_id)
-    cards = interest_units_for_home(viewer_id=viewer_id)
-    events = impressions_for_rows(slate.rows, page=Page.HOME, request_id=slate.request_id)
-    events += [
-        EventInput(action=EventAction.IMPRESSION, listing_id=card.listing.pk, page=Page.HOME, surface="home_units",
-                   position=position, recommender=card.recommender, request_id=slate.request_id,
-                   interest_unit_id=card.unit.pk)
-        for position, card in enumerate(cards)
-    ]
-    page_events_record(request, events)
-    return render(request, "marketplace/home.html", {"slate": slate, "cards": cards})
+    slate, cards = home_serve(viewer_id=_viewer_id(request))
+    page_events_record(request, slate.impressions(page=Page.HOME) + cards.impressions(page=Page.HOME))
+    return render(request, "marketplace/home.html", {"slate": slate, "cards": cards.cards})
 
 
 def listing_detail(request: HttpRequest, listing_id: int) -> HttpResponse:
@@ -109,14 +93,13 @@ def listing_detail(request: HttpRequest, listing_id: int) -> HttpResponse:
     viewer_id = _viewer_id(request)
     # Rows for a sold or removed item too: its page is where a late shopper looks for the next one (the rows hold
     # active listings only). Only an available item counts a view.
-    slate = recommendations_for_item(listing=listing, viewer_id=viewer_id)
-    unit = unit_of_listing(listing.pk)
+    slate = item_serve(listing_id=listing.pk, viewer_id=viewer_id)
+    unit = next((row.interest_unit for row in slate.rows if row.surface == "vip_unit"), None)
     events = []
     if listing.is_available:
         events.append(EventInput(action=EventAction.ITEM_VIEW, listing_id=listing.pk, page=Page.VIP,
                                  interest_unit_id=unit.pk if unit else None, **_click_source(request, listing.pk)))
-    events += impressions_for_rows(slate.rows, page=Page.VIP, request_id=slate.request_id)
-    page_events_record(request, events)
+    page_events_record(request, events + slate.impressions(page=Page.VIP))
     context = {
         "listing": listing,
         "slate": slate,
@@ -144,15 +127,8 @@ def _click_source(request: HttpRequest, listing_id: int) -> dict:
 
 
 def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = get_object_or_404(InterestUnit, pk=unit_id)
-    page = interest_unit_items(unit=unit, viewer_id=_viewer_id(request))
-    events = [
-        EventInput(action=EventAction.IMPRESSION, listing_id=listing.pk, page=Page.IU, surface="iu_items",
-                   position=position, recommender=page.recommender, request_id=page.request_id,
-                   interest_unit_id=unit.pk)
-        for position, listing in enumerate(page.listings)
-    ]
-    page_events_record(request, events)
+    page = unit_page_serve(unit_id=unit_id, viewer_id=_viewer_id(request))
+    page_events_record(request, page.impressions(page=Page.IU))
     return render(request, "marketplace/unit_detail.html", {"page": page})
 
 
@@ -314,12 +290,12 @@ def _buy_failed(request: HttpRequest, listing: Listing, *, message: str, status:
     their impressions logged as on the item's page."""
     slate = None
     if status == 409:
-        item_slate = recommendations_for_item(listing=listing, viewer_id=_viewer_id(request))
+        item_slate = item_serve(listing_id=listing.pk, viewer_id=_viewer_id(request))
         rows = {row.surface: row for row in item_slate.rows}
         row = next((rows[surface] for surface in BUY_FAILED_ROW_SURFACES if surface in rows), None)
         if row is not None:
             slate = Slate(request_id=item_slate.request_id, rows=[row])
-            page_events_record(request, impressions_for_rows(slate.rows, page=Page.VIP, request_id=slate.request_id))
+            page_events_record(request, slate.impressions(page=Page.VIP))
     return render(request, "marketplace/buy_failed.html", {"listing": listing, "message": message, "slate": slate},
                   status=status)
 

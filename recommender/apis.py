@@ -3,9 +3,6 @@ name, lists only listings that are active and not the caller's own, and logs its
 
 from __future__ import annotations
 
-import uuid
-
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.request import Request
@@ -13,16 +10,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from interest_units.models import InterestUnit
-from marketplace.models import EventAction, Listing, Page
-from marketplace.page_events import impressions_for_rows, page_events_record
+from marketplace.models import Page
+from marketplace.page_events import page_events_record
 from marketplace.serializers import ListingSerializer
-from marketplace.services.events import EventInput
-from recommender.selectors import (
-    interest_unit_items,
-    interest_units_for_home,
-    recommendations_for_home,
-    recommendations_for_item,
-)
+from recommender.surfaces.serve import home_rows_serve, item_serve, unit_cards_serve, unit_page_serve
+from recommender.surfaces.types import Slate, UnitRef
 
 MAX_K = 100
 
@@ -86,12 +78,23 @@ def _viewer_id(request: Request) -> int | None:
     return request.user.pk if request.user.is_authenticated else None
 
 
-def _slate_payload(slate, request: Request) -> dict:
-    names = sorted({row.recommender for row in slate.rows})
-    return SlateSerializer(
-        {"request_id": slate.request_id, "recommender": "+".join(names), "rows": slate.rows},
-        context={"request": request},
-    ).data
+# The responses are built directly (the serializers above document them in the schema; tests keep them equal):
+# a DRF serializer per listing card would cost more CPU than the rest of the request.
+def _unit_payload(unit: UnitRef) -> dict:
+    return {"id": unit.pk, "type": unit.type, "key": unit.key, "title": unit.title}
+
+
+def _rows_payload(slate: Slate, request: Request) -> dict:
+    return {
+        "request_id": slate.request_id,
+        "recommender": "+".join(sorted({row.recommender for row in slate.rows})),
+        "rows": [
+            {"surface": row.surface, "label": row.label, "recommender": row.recommender,
+             "interest_unit_id": row.interest_unit.pk if row.interest_unit else None,
+             "items": [listing.payload(request=request) for listing in row.listings]}
+            for row in slate.rows
+        ],
+    }
 
 
 class HomeRecommendationsApi(APIView):
@@ -100,9 +103,9 @@ class HomeRecommendationsApi(APIView):
     @extend_schema(parameters=[KSerializer], responses=SlateSerializer)
     def get(self, request: Request) -> Response:
         """The homepage rows for the caller ("for you" rows per interest, next up, popular)."""
-        slate = recommendations_for_home(viewer_id=_viewer_id(request), k=_k(request))
-        page_events_record(request, impressions_for_rows(slate.rows, page=Page.HOME, request_id=slate.request_id))
-        return Response(_slate_payload(slate, request))
+        slate = home_rows_serve(viewer_id=_viewer_id(request), k=_k(request))
+        page_events_record(request, slate.impressions(page=Page.HOME))
+        return Response(_rows_payload(slate, request))
 
 
 class ItemRecommendationsApi(APIView):
@@ -111,10 +114,9 @@ class ItemRecommendationsApi(APIView):
     @extend_schema(parameters=[KSerializer], responses=SlateSerializer)
     def get(self, request: Request, listing_id: int) -> Response:
         """The view-item page rows for one listing (404 for an unknown id)."""
-        listing = get_object_or_404(Listing, pk=listing_id)
-        slate = recommendations_for_item(listing=listing, viewer_id=_viewer_id(request), k=_k(request))
-        page_events_record(request, impressions_for_rows(slate.rows, page=Page.VIP, request_id=slate.request_id))
-        return Response(_slate_payload(slate, request))
+        slate = item_serve(listing_id=listing_id, viewer_id=_viewer_id(request), k=_k(request))
+        page_events_record(request, slate.impressions(page=Page.VIP))
+        return Response(_rows_payload(slate, request))
 
 
 class InterestUnitsApi(APIView):
@@ -123,17 +125,14 @@ class InterestUnitsApi(APIView):
     @extend_schema(parameters=[KSerializer], responses=UnitCardsSerializer)
     def get(self, request: Request) -> Response:
         """Stage 1: interest units for the caller, each with its best active item."""
-        cards = interest_units_for_home(viewer_id=_viewer_id(request), k=_k(request))
-        request_id = uuid.uuid4().hex
-        page_events_record(request, [
-            EventInput(action=EventAction.IMPRESSION, listing_id=card.listing.pk, page=Page.HOME,
-                       surface="home_units", position=i, recommender=card.recommender, request_id=request_id,
-                       interest_unit_id=card.unit.pk)
-            for i, card in enumerate(cards)
-        ])
-        recommender = cards[0].recommender if cards else "iu_popularity"
-        return Response(UnitCardsSerializer({"request_id": request_id, "recommender": recommender, "results": cards},
-                                            context={"request": request}).data)
+        cards = unit_cards_serve(viewer_id=_viewer_id(request), k=_k(request))
+        page_events_record(request, cards.impressions(page=Page.HOME))
+        return Response({
+            "request_id": cards.request_id,
+            "recommender": cards.recommender,
+            "results": [{"unit": _unit_payload(card.unit), "item": card.listing.payload(request=request),
+                         "active_count": card.active_count} for card in cards.cards],
+        })
 
 
 class InterestUnitItemsApi(APIView):
@@ -142,11 +141,15 @@ class InterestUnitItemsApi(APIView):
     @extend_schema(parameters=[KSerializer], responses=UnitItemsSerializer)
     def get(self, request: Request, unit_id: int) -> Response:
         """Stage 2: the unit's active items ranked for the caller."""
-        unit = get_object_or_404(InterestUnit, pk=unit_id)
-        page = interest_unit_items(unit=unit, viewer_id=_viewer_id(request), k=_k(request))
-        page_events_record(request, [
-            EventInput(action=EventAction.IMPRESSION, listing_id=listing.pk, page=Page.IU, surface="iu_items",
-                       position=i, recommender=page.recommender, request_id=page.request_id, interest_unit_id=unit.pk)
-            for i, listing in enumerate(page.listings)
-        ])
-        return Response(UnitItemsSerializer(page, context={"request": request}).data)
+        page = unit_page_serve(unit_id=unit_id, viewer_id=_viewer_id(request), k=_k(request))
+        page_events_record(request, page.impressions(page=Page.IU))
+        return Response({
+            "request_id": page.request_id,
+            "recommender": page.recommender,
+            "unit": _unit_payload(page.unit),
+            "active_count": page.active_count,
+            "sold_count": page.sold_count,
+            "min_price": None if page.min_price is None else f"{page.min_price:.2f}",
+            "max_price": None if page.max_price is None else f"{page.max_price:.2f}",
+            "results": [listing.payload(request=request) for listing in page.listings],
+        })

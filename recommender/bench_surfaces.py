@@ -6,6 +6,9 @@ a server also has: until the handler returns the response and its body is read (
 `response.close()` after it, where `PageEventsMiddleware` writes the page's impressions ("after response"). The
 figures called "per request" are both phases together: the deferred insert is work the request causes.
 
+Slates: before the run, the slates it reads are computed as the workers keep them in steady state (the viewers'
+homepages, the asked-for listings' and units' pages, the shared lists); their compute time per slate is reported.
+
 Viewers: signed-in users (a session made for the run, as the browser's cookie; users with events first, drawn with
 the seed) and anonymous visitors (a session of their own, as a returning visitor's cookie). Every (surface, viewer)
 cell gets one request per round, in a shuffled order each round, so machine load falls on all of them alike.
@@ -42,6 +45,8 @@ from marketplace.viewers import session_id_for
 from recommender.bench import data_size, machine_info
 
 TARGET_QUERIES = 5
+LISTINGS_ASKED = 300  # item pages asked for (their slates are computed before the run)
+UNITS_ASKED = 200
 TARGET_CPU_RATIO = 3.0
 ROOT = "root"
 SURFACES: dict[str, str] = {
@@ -162,6 +167,7 @@ def request_measure(handler: WSGIHandler, environ: dict, backend: BackendCpu) ->
 class Visitors:
     cookies: dict[str, list[str]]  # viewer kind -> session cookies
     session_keys: list[str]
+    user_ids: list[int]
     listing_ids: list[int]
     unit_ids: list[int]
 
@@ -195,9 +201,28 @@ def visitors_prepare(*, users: int, rng: random.Random) -> Visitors:
             session.create()
             keys.append(session.session_key)
             cookies[viewer].append(f"{settings.SESSION_COOKIE_NAME}={session.session_key}")
-    return Visitors(cookies=cookies, session_keys=keys,
-                    listing_ids=rng.sample(listing_ids, min(2000, len(listing_ids))),
-                    unit_ids=rng.sample(unit_ids, min(500, len(unit_ids))))
+    return Visitors(cookies=cookies, session_keys=keys, user_ids=sorted(user_ids),
+                    listing_ids=rng.sample(listing_ids, min(LISTINGS_ASKED, len(listing_ids))),
+                    unit_ids=rng.sample(unit_ids, min(UNITS_ASKED, len(unit_ids))))
+
+
+def slates_precompute(visitors: Visitors, *, progress: Callable[..., Iterable] | None = None) -> dict[str, float]:
+    """Compute the slates the run will read, as the workers keep them in steady state (after a viewer's events, a
+    listing's creation, a refresh): the signed-in viewers' homepages, the listings' and the units' pages, and the
+    lists every viewer shares. Returns how long each kind took per slate (ms, wall time)."""
+    from recommender.surfaces.refresh import slate_refresh
+    from recommender.tasks import shared_lists_refresh
+
+    shared_lists_refresh()
+    keys = {"home": [f"home:{u}" for u in visitors.user_ids], "item": [f"item:{i}" for i in visitors.listing_ids],
+            "unit": [f"unit:{u}" for u in visitors.unit_ids]}
+    seconds: dict[str, float] = {}
+    for kind, names in keys.items():
+        started = time.perf_counter()
+        for key in progress(names, total=len(names), desc=f"{kind} slates") if progress else names:
+            slate_refresh(key)
+        seconds[kind] = round((time.perf_counter() - started) * 1000 / max(len(names), 1), 1)
+    return seconds
 
 
 def _environ(surface: str, viewer: str, visitors: Visitors, rng: random.Random) -> dict:
@@ -283,6 +308,7 @@ def bench_surfaces_run(*, requests: int = 50, warmup: int = 3, users: int = 20, 
     events_before = Event.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     visitors = visitors_prepare(users=users, rng=rng)
     try:
+        report["slate_compute_ms_per_slate"] = slates_precompute(visitors, progress=progress)
         handler = WSGIHandler()
         backend = BackendCpu()
         cells = [(surface, viewer) for surface in SURFACES for viewer in VIEWERS]

@@ -48,3 +48,15 @@ class UserVectors(models.Model):
 
     def __str__(self) -> str:
         return f"{self.space} vectors of user {self.user_id}"
+
+
+class SurfaceSlate(models.Model):
+    """A precomputed slate (`recommender.surfaces`): candidate ids per row, computed by a worker. The truth behind
+    the Redis copy that requests read; read itself when Redis is down or has lost the copy."""
+
+    key = models.CharField(max_length=80, primary_key=True)  # e.g. "home:42", "item:7", "unit:3", "item-for:42:7"
+    payload = models.JSONField()  # StoredSlate.to_json()
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"slate {self.key}"

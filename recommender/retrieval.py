@@ -1,7 +1,7 @@
 """Candidate retrieval in Postgres: filtered pgvector search and the availability gate every response passes.
 
 Invariants 1 and 3 are enforced here, in SQL, at query time: only active listings that the viewer does not own
-ever come back. Caches hold ids only; `listings_available` re-reads their status right before a response.
+ever come back. Caches and slates hold ids only; `listing_ids_available` re-reads their status right before a response.
 """
 
 from __future__ import annotations
@@ -28,25 +28,22 @@ HNSW_SETTINGS_SQL = (
 # The ef_search set in the current `vector_searches` transaction (0: none yet), None outside one.
 _ef_search_set: ContextVar[int | None] = ContextVar("hnsw_ef_search_set", default=None)
 
-VECTOR_FIELDS = ("text_embedding", "pwprec_vector", "mercatran_vector", "two_tower_vector")
 
 
-def listings_available(ids: Sequence[int], *, viewer_id: int | None) -> list[Listing]:
-    """The listings among `ids` that may be shown to `viewer_id` now, in the order given, without duplicates."""
+def listing_ids_available(ids: Sequence[int], *, viewer_id: int | None) -> set[int]:
+    """The ids among `ids` of listings that may be shown to `viewer_id` now: active and not the viewer's own. One
+    query on the primary key, run for every request right before it answers (caches and slates hold ids only)."""
     unique_ids = list(dict.fromkeys(int(i) for i in ids))
     if not unique_ids:
-        return []
-    # Everything a card shows (the seller's name too) in this one query; the vectors, which no card shows, stay
-    # in the database (each is hundreds of numbers parsed in Python).
-    queryset = (
-        Listing.objects.filter(pk__in=unique_ids, status=ListingStatus.ACTIVE)
-        .select_related("brand", "c0", "c1", "c2", "seller")
-        .defer(*VECTOR_FIELDS)
-    )
+        return set()
+    sql = f"SELECT id FROM {Listing._meta.db_table} WHERE id = ANY(%s) AND status = %s"
+    params: list[object] = [unique_ids, ListingStatus.ACTIVE]
     if viewer_id is not None:
-        queryset = queryset.exclude(seller_id=viewer_id)
-    by_id = {listing.pk: listing for listing in queryset}
-    return [by_id[i] for i in unique_ids if i in by_id]
+        sql += " AND seller_id <> %s"
+        params.append(viewer_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()}
 
 
 def vector_array(value: object) -> np.ndarray:

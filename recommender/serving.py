@@ -1,7 +1,7 @@
 """Serving trained models: loading the active version, item vectors in pgvector, and near-real-time user vectors.
 
 A model whose version is active serves its surfaces; otherwise the surfaces fall back to the baselines in
-`recommender.selectors`. Item vectors live in the listing's `<space>` vector column (HNSW-indexed, filtered at
+`recommender.surfaces`. Item vectors live in the listing's `<space>` vector column (HNSW-indexed, filtered at
 query time); user vectors live in `UserVectors` (the truth) with a Redis copy (a cache, never the only copy).
 """
 
@@ -33,7 +33,7 @@ VECTOR_COLUMNS: dict[str, str] = {
     "mercatran": "mercatran_vector",
     "ranking_two_tower": "two_tower_vector",
 }
-# The models a surface uses when their version is active (selectors.py); the other registered models are
+# The models a surface uses when their version is active (recommender.surfaces); the other registered models are
 # ablations or parts evaluated on their own, so `make demo` does not spend its background training on them.
 SURFACE_MODELS: tuple[str, ...] = ("pwprec", "mercatran", "iu_boosted", "ranker")
 ACTIVE_CHECK_SECONDS = 30.0  # how stale "which version is active" may be in a web process

@@ -25,8 +25,8 @@ LOCK_SECONDS = 30  # a caller that died while computing holds the list no longer
 @dataclass(frozen=True)
 class SharedList:
     name: str
-    compute: Callable[[], list[int]]  # the truth, from Postgres (may take tens of milliseconds)
-    fallback: Callable[[], list[int]]  # a cheap stand-in while someone else computes
+    compute: Callable[[], list]  # the truth, from Postgres (may take tens of milliseconds): ids, or JSON objects
+    fallback: Callable[[], list]  # a cheap stand-in while someone else computes
     _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
     @property
@@ -81,7 +81,7 @@ def _process_copy(shared: SharedList) -> list[int]:
 
 def shared_list_refresh(shared: SharedList) -> list[int]:
     """Compute the list and store it (in Redis when it is up); idempotent."""
-    ids = [int(i) for i in shared.compute()]
+    ids = list(shared.compute())
     try:
         cache.set(shared.key, ids, _lifetime())
     except Exception:

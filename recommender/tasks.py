@@ -14,9 +14,22 @@ def user_vectors_refresh(user_id: int) -> dict[str, int]:
 
 
 @shared_task(acks_late=True)
+def slate_refresh(key: str) -> int:
+    """Recompute a precomputed slate (a viewer's homepage after their events, a listing's or a unit's page)."""
+    from recommender.surfaces.refresh import slate_refresh as refresh
+
+    return refresh(key)
+
+
+@shared_task(acks_late=True)
 def listing_vectors_store(listing_id: int) -> dict[str, int]:
-    """A new or edited listing gets its item vector in every served model's space at once."""
-    return {name: serving.item_vectors_store(name=name, listing_ids=[listing_id]) for name in serving.VECTOR_COLUMNS}
+    """A new or edited listing gets its item vector in every served model's space at once, then its page's rows."""
+    from recommender.surfaces.refresh import slate_refresh as refresh
+
+    stored = {name: serving.item_vectors_store(name=name, listing_ids=[listing_id])
+              for name in serving.VECTOR_COLUMNS}
+    refresh(f"item:{listing_id}")
+    return stored
 
 
 @shared_task(acks_late=True, outbox_lease=60 * 60)  # minutes for a large catalogue: not re-sent while it runs
@@ -36,8 +49,11 @@ def model_train(name: str) -> int:
 @shared_task(ignore_result=True)
 def shared_lists_refresh() -> dict[str, int]:
     """Beat: recompute the lists every viewer shares ahead of their expiry, so a request only reads them."""
-    from recommender import selectors, unit_ranking
+    from recommender import unit_ranking
     from recommender.shared_lists import shared_list_refresh
+    from recommender.surfaces.candidates import POPULAR_LISTINGS
+    from recommender.surfaces.compute import POPULAR_UNIT_CARDS
 
-    lists = (selectors.POPULAR_LISTINGS, unit_ranking.POPULAR_UNITS_WEEK, unit_ranking.POPULAR_UNITS)
+    # in this order: the unit cards are those of the popular units just computed
+    lists = (POPULAR_LISTINGS, unit_ranking.POPULAR_UNITS_WEEK, unit_ranking.POPULAR_UNITS, POPULAR_UNIT_CARDS)
     return {shared.name: len(shared_list_refresh(shared)) for shared in lists}

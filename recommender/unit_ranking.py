@@ -1,7 +1,7 @@
 """IU4Rec two-stage serving (section 4.1.2 / 4.2): interest-unit cards on the homepage, then the items of one unit.
 
 Both stages score with the active `iu_boosted` version; each function returns None when no version is active, and
-the caller (`recommender.selectors`) serves its baseline instead.
+the caller (`recommender.surfaces.compute`) computes its baseline instead.
 - Stage 1 (`unit_cards_ranked`): candidate units from the viewer's IU history (their clicks' units and the units
   they acted on most recently), units whose text centroid is nearest to the viewer's recent listings, and units
   popular this week, at most 5k candidates for k cards. Each candidate's 6 newest active items are scored in one
@@ -54,8 +54,8 @@ _lock = threading.Lock()
 
 
 # -- the served model ----------------------------------------------------------------------------------------
-def _served() -> Recommender | None:
-    served = served_model(MODEL_NAME)
+def _served(*, wait: bool = True) -> Recommender | None:
+    served = served_model(MODEL_NAME, wait=wait)
     if served is None:
         return None
     version_id, model = served
@@ -108,9 +108,9 @@ def _score(model: Recommender, query: Query, listing_ids: list[int]) -> np.ndarr
 
 
 # -- stage 2: the items of one unit --------------------------------------------------------------------------
-def unit_items_ranked(*, unit_id: int, viewer_id: int | None) -> list[int] | None:
-    """The unit's active items not owned by the viewer, best first for this viewer; None when no version is
-    active."""
+def unit_items_ranked(*, unit_id: int, viewer_id: int | None, query: Query | None = None) -> list[int] | None:
+    """The unit's active items not owned by the viewer, best first for this viewer (`query`: their clicks, read
+    when not given); None when no version is active."""
     model = _served()
     if model is None:
         return None
@@ -119,7 +119,7 @@ def unit_items_ranked(*, unit_id: int, viewer_id: int | None) -> list[int] | Non
         members = members.exclude(listing__seller_id=viewer_id)
     ids = list(members.order_by("-listing__created_at", "-listing_id").values_list("listing_id", flat=True)
                [:STAGE2_MAX_ITEMS])
-    scores = _score(model, viewer_query(viewer_id), ids)
+    scores = _score(model, query or viewer_query(viewer_id), ids)
     order = np.argsort(-scores, kind="stable")  # ties: newest first
     return [ids[i] for i in order]
 
@@ -223,7 +223,8 @@ def candidate_units(*, viewer_id: int | None, query: Query, k: int) -> list[int]
     return list(dict.fromkeys(units))[: STAGE1_UNITS_PER_CARD * k]
 
 
-def _unit_items(unit_ids: list[int], viewer_id: int | None, per_unit: int) -> tuple[list[tuple[int, int]], dict]:
+def unit_items_newest(unit_ids: list[int], viewer_id: int | None,
+                      per_unit: int) -> tuple[list[tuple[int, int]], dict[int, int]]:
     """(unit id, listing id) pairs of each unit's newest active items the viewer may buy, and the units' numbers of
     such items, in one statement."""
     sql = f"""
@@ -242,37 +243,39 @@ def _unit_items(unit_ids: list[int], viewer_id: int | None, per_unit: int) -> tu
     return [(r[0], r[1]) for r in rows], {r[0]: int(r[2]) for r in rows}
 
 
-def unit_cards_ranked(*, viewer_id: int | None, k: int) -> list[tuple[int, int, int]] | None:
-    """Stage 1: up to `k` (unit id, its best listing for the viewer, its number of active items), best unit
-    first; None when no version is active. Only units with an active item the viewer may buy are returned."""
+def unit_cards_ranked(*, viewer_id: int | None, k: int, query: Query | None = None,
+                      per_card: int = 3) -> list[tuple[int, list[int], int]] | None:
+    """Stage 1: up to `k` (unit id, its best listings for the viewer, best first, at most `per_card`, its number of
+    active items), best unit first; None when no version is active. Only units with an active item the viewer may
+    buy are returned; a card shows the first of its listings still available when it is served."""
     model = _served()
     if model is None:
         return None
-    query = viewer_query(viewer_id)
+    query = query or viewer_query(viewer_id)
     units = candidate_units(viewer_id=viewer_id, query=query, k=k)
     if not units:
         return []
-    pairs, counts = _unit_items(units, viewer_id, STAGE1_ITEMS_PER_UNIT)
+    pairs, counts = unit_items_newest(units, viewer_id, STAGE1_ITEMS_PER_UNIT)
     if not pairs:
         return []
     listing_ids = list(dict.fromkeys(listing for _, listing in pairs))
     score_of = dict(zip(listing_ids, _score(model, query, listing_ids), strict=True))
-    best: dict[int, tuple[float, int]] = {}
+    scored: dict[int, list[tuple[float, int]]] = {}
     for unit_id, listing_id in pairs:
-        score = score_of[listing_id]
-        if unit_id not in best or score > best[unit_id][0]:
-            best[unit_id] = (score, listing_id)
+        scored.setdefault(unit_id, []).append((score_of[listing_id], listing_id))
+    for items in scored.values():
+        items.sort(key=lambda item: -item[0])
     source_rank = {unit_id: rank for rank, unit_id in enumerate(units)}
-    ranked = sorted(best, key=lambda u: (-best[u][0], source_rank[u]))
+    ranked = sorted(scored, key=lambda u: (-scored[u][0][0], source_rank[u]))
     # One card per item: a listing in two candidate units shows on the better one only.
-    cards: list[tuple[int, int, int]] = []
+    cards: list[tuple[int, list[int], int]] = []
     used: set[int] = set()
     for unit_id in ranked:
-        listing_id = best[unit_id][1]
-        if listing_id in used:
+        best = scored[unit_id][0][1]
+        if best in used:
             continue
-        used.add(listing_id)
-        cards.append((unit_id, listing_id, counts[unit_id]))
+        used.add(best)
+        cards.append((unit_id, [listing for _, listing in scored[unit_id][:per_card]], counts[unit_id]))
         if len(cards) == k:
             break
     return cards

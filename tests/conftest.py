@@ -42,8 +42,10 @@ def _fresh_shared_lists():
     """Each process keeps a copy of the shared lists (popular listings, units) for when Redis is down; each test
     starts without one."""
     from recommender.shared_lists import shared_lists_forget
+    from recommender.surfaces.store import slate_requests_forget
 
     shared_lists_forget()
+    slate_requests_forget()
     yield
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from marketplace import errors
 from marketplace.background import enqueue_on_commit
+from marketplace.cards import listing_card_forget
 from marketplace.errors import ApplicationError, ConflictError, NotFoundError
 from marketplace.models import (
     Brand,
@@ -170,6 +172,7 @@ def listing_update(*, listing: Listing, editor: AbstractBaseUser, **fields: obje
                          shipper=str(locked.shipper))
         locked.save()
         _enqueue_indexing(locked.pk)
+        transaction.on_commit(partial(listing_card_forget, locked.pk))  # rows show the edit from the next page on
     return locked
 
 

@@ -107,7 +107,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHE_URL = REDIS_URL.rstrip("/") + "/1" if REDIS_URL else stack.embedded_redis_cache_url(db=1)
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "marketplace.cache.ReusingRedisCache",  # Django's, reusing its Redis client objects
         "LOCATION": CACHE_URL,
         "TIMEOUT": 300,
         "KEY_PREFIX": "mkt",
@@ -147,6 +147,7 @@ CELERY_TASK_ROUTES = {
     "interest_units.tasks.listing_embeddings_backfill": {"queue": "gpu"},
     # near-real-time user vectors (PWPRec section 5) must not wait behind counter updates on the default queue
     "recommender.tasks.user_vectors_refresh": {"queue": "nrt"},
+    "recommender.tasks.slate_refresh": {"queue": "nrt"},
 }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = "UTC"
@@ -157,6 +158,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "interest_units.tasks.listing_embeddings_backfill", "schedule": 30 * 60,
     },
     "interest-units-stats-refresh": {"task": "interest_units.tasks.unit_stats_refresh", "schedule": 60 * 60},
+    # the unit counters of page impressions, in one batch every few seconds (pages write them with no task)
+    "interest-units-apply-impressions": {
+        "task": "interest_units.tasks.unit_stats_apply_impressions", "schedule": 5, "options": {"expires": 5},
+    },
     "interest-units-rebuild": {"task": "interest_units.tasks.interest_units_build", "schedule": 24 * 60 * 60},
     # outbox: re-send work whose message was lost (killed worker, broker outage); a stale drain is dropped
     "outbox-drain": {"task": "outbox.tasks.outbox_drain", "schedule": env_int("OUTBOX_DRAIN_SECONDS", 10),
@@ -167,6 +172,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "options": {"expires": env_int("RECOMMENDER_SHARED_LISTS_REFRESH", 30)},
     },
 }
+# A precomputed slate older than this is still served, and recomputed in the background (new listings reach it).
+RECOMMENDER_SLATE_REFRESH_SECONDS = env_int("RECOMMENDER_SLATE_REFRESH_SECONDS", 5 * 60)
 # How long a shared list stays in Redis: several refreshes, so a slow or missed beat never leaves it cold.
 RECOMMENDER_SHARED_LISTS_SECONDS = env_int("RECOMMENDER_SHARED_LISTS_SECONDS", 5 * 60)
 

@@ -22,9 +22,11 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from interest_units.models import InterestUnit, InterestUnitMember
+from interest_units.services.stats import unit_features_recompute
 from marketplace.models import EventAction, Order
 from marketplace.services.events import EventInput, events_record
 from marketplace.services.listings import listing_buy
+from recommender.models import SurfaceSlate
 from tests.factories import ListingFactory, UserFactory, category_path
 
 SELLERS = 4
@@ -69,6 +71,11 @@ def market():
             leaf = leaves[(s + i) % 2]
             listings.append(ListingFactory(seller=seller, c0=leaf.parent.parent, c1=leaf.parent, c2=leaf,
                                            text_embedding=_vector(rng, centres[(s + i) % 4])))
+    for u, members in enumerate([listings[0::2], listings[1::2]]):
+        unit = InterestUnit.objects.create(type="semantic", key=f"concurrent-{u}", title=f"Unit {u}")
+        InterestUnitMember.objects.bulk_create(InterestUnitMember(unit=unit, listing=x, type="semantic")
+                                               for x in members)
+    unit_features_recompute(unit_ids=set(InterestUnit.objects.values_list("pk", flat=True)))  # as a build does
     shoppers = [UserFactory() for _ in range(3)]
     # Viewing history in shared sessions: "for you" rows, co-occurrence ("next up") and popularity all have data,
     # and the soon-to-be-sold listings are among the most popular.
@@ -77,10 +84,6 @@ def market():
         events_record(user=viewer, session_id=f"history-{n}", events=[
             EventInput(action=EventAction.ITEM_VIEW, listing_id=x.pk, page="vip") for x in viewed
         ])
-    for u, members in enumerate([listings[0::2], listings[1::2]]):
-        unit = InterestUnit.objects.create(type="semantic", key=f"concurrent-{u}", title=f"Unit {u}")
-        InterestUnitMember.objects.bulk_create(InterestUnitMember(unit=unit, listing=x, type="semantic")
-                                               for x in members)
     return {
         "listings": listings,
         "seller_of": {x.pk: x.seller_id for x in listings},
@@ -186,3 +189,7 @@ def test_no_surface_shows_a_listing_sold_before_the_request_nor_the_callers_own(
     first_sale, last_sale = min(sold_at.values()), max(sold_at.values())
     assert any(first_sale < o.started < last_sale for o in observations)
     assert any(i in sold_at and o.started < sold_at[i] for o in observations for i in o.ids)
+    # and the precomputed slates the surfaces read held listings that then sold (filtered at read time)
+    stored = {i for payload in SurfaceSlate.objects.values_list("payload", flat=True)
+              for row in payload["rows"] + payload["cards"] for i in row["ids"]}
+    assert stored & set(to_sell)

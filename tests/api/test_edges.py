@@ -124,7 +124,7 @@ def test_an_unhandled_exception_in_an_api_view_is_a_json_500_and_is_logged(api, 
     def broken(**kwargs):
         raise RuntimeError("selector exploded")
 
-    monkeypatch.setattr("recommender.apis.recommendations_for_home", broken)
+    monkeypatch.setattr("recommender.apis.home_rows_serve", broken)
     with caplog.at_level(logging.ERROR, logger="django.request"):
         response = api.get("/api/recommendations/home/")
     assert response.status_code == 500

@@ -12,7 +12,8 @@ from interest_units.models import InterestUnit
 from interest_units.services import unit_stats_refresh
 from marketplace.models import Event, EventAction, Page
 from marketplace.services.events import EventInput, events_record
-from recommender.selectors import interest_units_for_home, popular_listing_ids
+from recommender.surfaces.candidates import popular_listing_ids
+from recommender.surfaces.serve import unit_cards_serve
 from tests.cache import cache_empty
 from tests.factories import ListingFactory, UserFactory
 
@@ -43,7 +44,7 @@ def market():
 
 def _shared_surfaces() -> tuple[list[int], list[int]]:
     cache_empty()  # the popular lists are cached for a minute
-    cards = [card.unit.pk for card in interest_units_for_home(viewer_id=None)]
+    cards = [card.unit.pk for card in unit_cards_serve(viewer_id=None).cards]
     return cards, popular_listing_ids()[:10]
 
 

@@ -16,19 +16,17 @@ from rest_framework.test import APIClient
 from marketplace.models import EventAction, Page
 from marketplace.services.events import EventInput, events_record
 from marketplace.services.listings import listing_buy
-from recommender import selectors, tasks, unit_ranking
-from recommender.selectors import (
+from recommender import tasks, unit_ranking
+from recommender.retrieval import listings_available
+from recommender.shared_lists import SharedList, shared_list_get, shared_lists_forget
+from recommender.surfaces.candidates import (
     POPULAR_LISTINGS,
-    Row,
-    Slate,
-    _Candidates,
-    _rows_add,
-    _take,
     listing_ids_newest,
     popular_listing_ids,
     popular_listing_ids_compute,
 )
-from recommender.shared_lists import SharedList, shared_list_get, shared_lists_forget
+from recommender.surfaces.serve import slate_fill, unit_cards_serve
+from recommender.surfaces.types import StoredRow
 from recommender.unit_ranking import POPULAR_UNITS_WEEK
 from tests.factories import ListingFactory, UserFactory
 
@@ -91,7 +89,7 @@ def test_a_cold_list_locked_by_another_caller_answers_from_the_fallback(market):
     # when
     with CaptureQueriesContext(connection) as captured:
         ids = popular_listing_ids()
-        cards = selectors.interest_units_for_home(viewer_id=None)
+        cards = unit_cards_serve(viewer_id=None).cards
     # then: the newest listings, without the popularity SQL, and nothing stored in the list's place
     assert ids == listing_ids_newest() and ids[-1] == market[0].pk
     assert cards == []  # no units in this market; the fullest-units stand-in answered
@@ -133,6 +131,12 @@ def test_with_redis_down_a_process_computes_its_copy_once(market, settings, tmp_
     assert tasks.shared_lists_refresh.delay().get()[POPULAR_LISTINGS.name] == len(market)  # no failure either
 
 
+def _take(ids: list[int], *, viewer_id: int, k: int, exclude: set[int]) -> list:
+    """One row filled alone: its first k available listings among its first 3k candidates not excluded."""
+    candidates = [i for i in ids if i not in exclude][: k * 3]
+    return listings_available(candidates, viewer_id=viewer_id)[:k]
+
+
 def test_rows_filled_together_are_the_rows_filled_one_by_one():
     # given: 40 listings, some sold, some the viewer's own, and three rows of overlapping candidates
     rng = np.random.default_rng(3)
@@ -146,19 +150,18 @@ def test_rows_filled_together_are_the_rows_filled_one_by_one():
         rows = [[int(i) for i in rng.choice(ids, size=int(rng.integers(0, 30)), replace=False)] for _ in range(3)]
         exclude = {int(i) for i in rng.choice(ids, size=5, replace=False)}
         shown_before = {int(i) for i in rng.choice(ids, size=trial % 4, replace=False)}
-        # one by one, as the surfaces used to
+        # one by one, each with its own availability query
         shown, expected = set(shown_before), []
         for n, candidates in enumerate(rows):
             taken = _take(candidates, viewer_id=viewer.pk, k=k, exclude=shown | (exclude if n == 1 else set()))
             shown.update(x.pk for x in taken)
             expected.append([x.pk for x in taken])
-        # together
-        slate, together = Slate(), set(shown_before)
-        pending = [_Candidates(Row("s", "l", "r", []), candidates, k, exclude=exclude if n == 1 else set())
-                   for n, candidates in enumerate(rows)]
+        # together, as a surface is served
+        stored = [StoredRow("s", f"row {n}", "r", candidates, exclude=sorted(exclude) if n == 1 else [])
+                  for n, candidates in enumerate(rows)]
+        together = set(shown_before)
         with CaptureQueriesContext(connection) as captured:
-            _rows_add(slate, pending, viewer_id=viewer.pk, shown=together)
-        assert [[x.pk for x in p.row.listings] for p in pending] == expected
+            filled, _ = slate_fill(stored, viewer_id=viewer.pk, k=k, shown=together)
+        assert [[x.pk for x in row.listings] for row in filled] == [row for row in expected if row]
         assert together == shown
         assert len(captured.captured_queries) <= 1  # none when no row has a candidate
-        assert [row.listings for row in slate.rows] == [p.row.listings for p in pending if p.row.listings]

@@ -9,6 +9,7 @@ from interest_units.models import InterestUnit, InterestUnitMember
 from marketplace import errors
 from marketplace.models import Event, EventAction, Like, Listing, ListingStatus, Offer
 from marketplace.services.listings import listing_buy
+from recommender.surfaces.refresh import item_slate_refresh
 from tests.factories import ListingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +57,7 @@ def sold_item_with_neighbours():
     unit = InterestUnit.objects.create(type="spu", key="levis-jackets", title="Levi's denim jackets")
     for listing in (sold, unit_mate, also_sold):
         InterestUnitMember.objects.create(unit=unit, listing=listing, type="spu")
+    item_slate_refresh(listing=sold)  # as the worker does for a new listing: its rows, computed before two sell
     for listing in (sold, also_sold):
         listing_buy(listing_id=listing.pk, buyer=UserFactory())
     return sold, similar, also_sold, unit_mate

@@ -1,0 +1,244 @@
+"""Computing slates, off the request path: what each surface shows, as candidate ids with headroom.
+
+Workers (`surfaces.refresh`) call these when a viewer's events arrive, when a listing is created, when a model
+version is activated (its slates turn stale and are recomputed on their next read) and periodically; requests only
+read what they stored (`surfaces.serve`). Each row source decides for itself "model served, else baseline".
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from dataclasses import asdict
+from itertools import zip_longest
+
+from django.db.models import Count, Max, Min, Q
+
+from interest_units.models import InterestUnit, InterestUnitMember, UserUnitStats
+from marketplace.models import Event, Listing, ListingStatus
+from recommender import unit_ranking
+from recommender.base import Query
+from recommender.retrieval import nearest_listing_ids, vector_array, vector_searches
+from recommender.serving import served_model, user_vectors_get
+from recommender.shared_lists import SharedList, shared_list_get
+from recommender.surfaces.candidates import (
+    INTEREST_WEIGHTS,
+    ROW_IDS,
+    ViewerHistory,
+    because_label,
+    co_viewed_listing_ids,
+    distinct_vectors,
+    mean_vector,
+    model_vector_ids,
+    similar_listing_ids,
+    unit_member_ids_active,
+    unit_of_listing,
+)
+from recommender.surfaces.ranking import rows_rerank, served_ranker
+from recommender.surfaces.types import StoredCard, StoredRow, StoredSlate, UnitRef
+
+CARDS = 24  # unit cards stored per viewer (the homepage shows 8)
+CARD_CANDIDATES = 3  # listings per card: the first still available is shown
+UNIT_PAGE_IDS = unit_ranking.STAGE2_MAX_ITEMS
+
+
+# -- home ------------------------------------------------------------------------------------------------------
+def home_compute(*, history: ViewerHistory) -> StoredSlate:
+    """A signed-in viewer's homepage: "for you" rows per interest (PWPRec multi-interest when served, else content
+    kNN per recent category), "next up" (Mercatran when served, else co-occurrence with the last item), each
+    re-ranked by the active ranker, and the interest-unit cards (IU-Boosted when served, else popular units).
+    The "popular now" row is shared by every viewer and added when the page is served."""
+    slate = StoredSlate()
+    viewer_id = history.user_id
+    recent = history.recent_listing_ids()
+    if recent:
+        slate.rows = _home_model_rows(viewer_id, recent, slate.versions)
+        if not any(row.recommender == "pwprec" for row in slate.rows):
+            slate.rows = _home_content_rows(viewer_id, recent) + slate.rows
+        ranker = served_ranker()
+        if ranker is not None:
+            slate.versions["ranker"] = ranker[0]
+            rows_rerank(slate.rows, ranker=ranker[1], query=history.query(surface="home"))
+        if not any(row.surface == "home_next_up" for row in slate.rows):
+            slate.rows.append(StoredRow("home_next_up", "Next up for you", "cooccurrence",
+                                        co_viewed_listing_ids(recent[0]), exclude=recent))
+    slate.cards = unit_cards_compute(viewer_id=viewer_id, history=history, versions=slate.versions)
+    return slate
+
+
+def _home_model_rows(viewer_id: int, recent: list[int], versions: dict[str, int]) -> list[StoredRow]:
+    """PWPRec's interest rows and Mercatran's "next up" row from the viewer's stored vectors (none: no rows)."""
+    rows: list[StoredRow] = []
+    interests = _vectors(viewer_id, "pwprec", versions)
+    steps = _vectors(viewer_id, "mercatran", versions)
+    with vector_searches():
+        for vector in distinct_vectors(interests) if interests is not None else []:
+            ids = model_vector_ids(vector, space="pwprec", viewer_id=viewer_id, exclude=recent)
+            rows.append(StoredRow("home_for_you", because_label(vector, space="pwprec", recent=recent), "pwprec",
+                                  ids))
+        if steps is not None:
+            # Mercatran's 4 predicted next interactions: one search each, merged round-robin into one diverse row.
+            per_step = [model_vector_ids(v, space="mercatran", viewer_id=viewer_id, exclude=recent) for v in steps]
+            merged = [i for group in zip_longest(*per_step) for i in group if i is not None]
+            rows.append(StoredRow("home_next_up", "Next up for you", "mercatran",
+                                  list(dict.fromkeys(merged))[:ROW_IDS]))
+    return rows
+
+
+def _vectors(viewer_id: int, space: str, versions: dict[str, int]):
+    served = served_model(space, wait=True)
+    if served is None:
+        return None
+    vectors = user_vectors_get(user_id=viewer_id, space=space)
+    if vectors is not None:
+        versions[space] = served[0]
+    return vectors
+
+
+def _home_content_rows(viewer_id: int, recent: list[int]) -> list[StoredRow]:
+    """Content kNN rows, one per recent category (the 3 the viewer visited most), around the mean of its items."""
+    found = {pk: (c2_id, title) for pk, c2_id, title in
+             Listing.objects.filter(pk__in=recent).values_list("pk", "c2_id", "title")}
+    by_category: dict[int, list[int]] = defaultdict(list)
+    for listing_id in recent:
+        by_category[(found[listing_id][0] if listing_id in found else None) or 0].append(listing_id)
+    groups = [members for _, members in sorted(by_category.items(), key=lambda kv: -len(kv[1]))[:3]]
+    vectors = dict(Listing.objects.filter(pk__in=[i for members in groups for i in members[:10]],
+                                          text_embedding__isnull=False).values_list("pk", "text_embedding"))
+    rows: list[StoredRow] = []
+    with vector_searches():
+        for members in groups:
+            centre = mean_vector([vector_array(vectors[i]) for i in members[:10] if i in vectors])
+            if centre is None:
+                continue
+            ids = [i for i, _ in nearest_listing_ids(centre, k=ROW_IDS, viewer_id=viewer_id, exclude_ids=recent)]
+            rows.append(StoredRow("home_for_you", f"Because you viewed “{found[members[0]][1]}”", "content", ids))
+    return rows
+
+
+# -- interest-unit cards ---------------------------------------------------------------------------------------
+def unit_cards_compute(*, viewer_id: int | None, history: ViewerHistory | None,
+                       versions: dict[str, int]) -> list[StoredCard]:
+    """Stage 1: units ranked by the active IU-Boosted version, each with its best listings for the viewer;
+    baseline without one: the viewer's recent units, then units popular this week and the fullest ones, each with
+    its newest active listings."""
+    query = unit_ranking.viewer_query(viewer_id) if viewer_id is not None else None
+    ranked = unit_ranking.unit_cards_ranked(viewer_id=viewer_id, k=CARDS, query=query, per_card=CARD_CANDIDATES)
+    if ranked is not None:
+        versions[unit_ranking.MODEL_NAME] = served_model(unit_ranking.MODEL_NAME)[0]
+        return _cards(ranked, recommender=unit_ranking.MODEL_NAME)
+    unit_ids: list[int] = []
+    if viewer_id is not None and history is not None and history.events:
+        unit_ids += list(
+            UserUnitStats.objects.filter(user_id=viewer_id, last_interaction_at__isnull=False)
+            .order_by("-last_interaction_at").values_list("unit_id", flat=True)[:CARDS]
+        )
+    unit_ids += shared_list_get(unit_ranking.POPULAR_UNITS_WEEK)[: CARDS * 2]
+    return _newest_cards(list(dict.fromkeys(unit_ids)), viewer_id=viewer_id)[:CARDS]
+
+
+def _newest_cards(unit_ids: list[int], *, viewer_id: int | None) -> list[StoredCard]:
+    pairs, counts = unit_ranking.unit_items_newest(unit_ids, viewer_id, CARD_CANDIDATES)
+    listings: dict[int, list[int]] = defaultdict(list)
+    for unit_id, listing_id in pairs:
+        listings[unit_id].append(listing_id)
+    return _cards([(u, listings[u], counts[u]) for u in unit_ids if u in listings], recommender="iu_popularity")
+
+
+def _cards(ranked: list[tuple[int, list[int], int]], *, recommender: str) -> list[StoredCard]:
+    units = InterestUnit.objects.filter(retired_at__isnull=True).only("id", "type", "key", "title").in_bulk(
+        [u for u, _, _ in ranked])
+    return [StoredCard(unit=UnitRef.of(units[u]), ids=ids, active_count=n, recommender=recommender)
+            for u, ids, n in ranked if u in units]
+
+
+def popular_unit_cards_compute() -> list[dict]:
+    """The unit cards of a viewer without a slate of their own (anonymous, new): ranked by IU-Boosted for a viewer
+    with no history when it serves, else popular units this week and the fullest ones with their newest listings
+    (stored as JSON in a shared list)."""
+    return [asdict(card) for card in unit_cards_compute(viewer_id=None, history=None, versions={})]
+
+
+POPULAR_UNIT_CARDS = SharedList("popular-unit-cards", compute=popular_unit_cards_compute, fallback=list)
+
+
+# -- the view-item page ----------------------------------------------------------------------------------------
+def item_compute(*, listing: Listing) -> StoredSlate:
+    """A listing's page rows for any viewer: similar items (content kNN), more from its interest unit, viewed
+    together; the similar and viewed-together rows re-ranked by the active ranker for this item."""
+    slate = StoredSlate()
+    with vector_searches():
+        similar = StoredRow("vip_similar", "Similar items", "content", similar_listing_ids(listing))
+    unit = unit_of_listing(listing.pk)
+    together = StoredRow("vip_cooccurrence", "People also viewed", "cooccurrence", co_viewed_listing_ids(listing.pk))
+    ranker = served_ranker()
+    if ranker is not None:
+        slate.versions["ranker"] = ranker[0]
+        query = Query(surface="vip", current_item=listing.pk, timestamp=time.time())
+        rows_rerank([similar, together], ranker=ranker[1], query=query)
+    slate.rows = [similar]
+    if unit is not None:
+        slate.rows.append(StoredRow("vip_unit", "More from its interest unit", "iu_members",
+                                    unit_member_ids_active(unit.pk, limit=ROW_IDS), unit=unit))
+    slate.rows.append(together)
+    return slate
+
+
+def item_for_viewer_compute(*, listing_id: int, history: ViewerHistory, base: StoredSlate) -> StoredSlate | None:
+    """A listing's page rows for one viewer: PWPRec's long-short fusion of their session and this item ("picked
+    for you"), then the listing's rows (`base`) re-ranked by the ranker for this viewer; None when neither model
+    is served (every viewer then sees the listing's own rows)."""
+    pwprec = served_model("pwprec", wait=True)
+    ranker = served_ranker()
+    if pwprec is None and ranker is None:
+        return None
+    slate = StoredSlate(rows=[StoredRow(**vars(row)) for row in base.rows], versions=dict(base.versions))
+    query = history.query(surface="vip", current_item=listing_id)
+    if pwprec is not None:
+        slate.versions["pwprec"] = pwprec[0]
+        vectors = pwprec[1].user_vectors(query)
+        if vectors is not None:
+            with vector_searches():
+                ids = model_vector_ids(vectors[0], space="pwprec", viewer_id=history.user_id, exclude=[listing_id])
+            slate.rows.insert(0, StoredRow("vip_for_you", "Picked for you, from what you are looking at", "pwprec",
+                                           ids))
+    if ranker is not None:
+        slate.versions["ranker"] = ranker[0]
+        rows_rerank([row for row in slate.rows if row.surface != "vip_unit"], ranker=ranker[1], query=query)
+    return slate
+
+
+# -- an interest unit's page (stage 2) --------------------------------------------------------------------------
+def unit_page_compute(*, unit: InterestUnit, history: ViewerHistory | None = None,
+                      base: StoredSlate | None = None) -> StoredSlate:
+    """The unit's active items ranked by the active IU-Boosted version (for `history`'s viewer, or for anyone);
+    baseline without one: most interacted-with first, then newest. Its counts and price range ride along."""
+    slate = StoredSlate(extra=dict(base.extra) if base is not None else _unit_counts(unit))
+    ref = UnitRef.of(unit)
+    viewer_id = history.user_id if history is not None else None
+    query = unit_ranking.viewer_query(viewer_id) if viewer_id is not None else None
+    ranked = unit_ranking.unit_items_ranked(unit_id=unit.pk, viewer_id=viewer_id, query=query)
+    if ranked is not None:
+        slate.versions[unit_ranking.MODEL_NAME] = served_model(unit_ranking.MODEL_NAME)[0]
+        slate.rows = [StoredRow("iu_items", ref.title, unit_ranking.MODEL_NAME, ranked[:UNIT_PAGE_IDS], unit=ref)]
+        return slate
+    ids = unit_member_ids_active(unit.pk, limit=UNIT_PAGE_IDS)
+    popularity = Counter(dict(
+        Event.objects.filter(listing_id__in=ids, action__in=list(INTEREST_WEIGHTS), user__isnull=False)
+        .values_list("listing_id").annotate(n=Count("user", distinct=True)).values_list("listing_id", "n")
+    ))
+    ranked = sorted(ids, key=lambda i: -popularity.get(i, 0))  # stable: newest first among ties
+    slate.rows = [StoredRow("iu_items", ref.title, "iu_popularity", ranked, unit=ref)]
+    return slate
+
+
+def _unit_counts(unit: InterestUnit) -> dict[str, object]:
+    stats = InterestUnitMember.objects.filter(unit=unit).aggregate(
+        active=Count("pk", filter=Q(listing__status=ListingStatus.ACTIVE)),
+        sold=Count("pk", filter=Q(listing__status=ListingStatus.SOLD)),
+        low=Min("listing__price", filter=Q(listing__status=ListingStatus.ACTIVE)),
+        high=Max("listing__price", filter=Q(listing__status=ListingStatus.ACTIVE)),
+    )
+    return {"active": stats["active"], "sold": stats["sold"],
+            "low": None if stats["low"] is None else str(stats["low"]),
+            "high": None if stats["high"] is None else str(stats["high"])}

@@ -1,0 +1,169 @@
+"""Serving a surface: read its stored slate, check availability once, and build the page's rows.
+
+A request costs one Redis GET per slate (Postgres only when Redis is down or lost its copy) and one availability
+query for every row and card together (`id = ANY(...) AND status = 'active' AND seller <> viewer`), so a listing
+sold a millisecond before the read is never shown and the viewer's own listings never are (invariants 1 and 3).
+A viewer or listing without a slate yet is served a cheap fallback at once (the shared popular lists) while its
+slate is computed in the background; a stale slate is served while it is recomputed.
+"""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+from django.shortcuts import get_object_or_404
+
+from interest_units.models import InterestUnit
+from marketplace.cards import listing_cards
+from marketplace.models import Listing
+from recommender import unit_ranking
+from recommender.retrieval import listing_ids_available
+from recommender.serving import served_model
+from recommender.shared_lists import shared_list_get
+from recommender.surfaces.candidates import popular_listing_ids, unit_member_ids_active
+from recommender.surfaces.compute import POPULAR_UNIT_CARDS
+from recommender.surfaces.store import refresh_seconds, slate_get, slate_is_stale, slate_refresh_request
+from recommender.surfaces.types import (
+    Row,
+    Slate,
+    StoredCard,
+    StoredRow,
+    StoredSlate,
+    UnitCard,
+    UnitCards,
+    UnitPage,
+    UnitRef,
+)
+
+HEADROOM = 3  # a row reads up to 3x k candidates to stay full while some of them sell
+
+
+def slate_read(key: str) -> StoredSlate | None:
+    """The stored slate under `key`; asks for a refresh when there is none or it is stale (served meanwhile)."""
+    stored = slate_get(key)
+    if stored is None or slate_is_stale(stored, max_age=refresh_seconds(), now=time.time()):
+        if slate_refresh_request(key):
+            # Eager tasks (tests) have computed it by now; a real worker has not, and this read finds the same.
+            stored = slate_get(key) or stored
+    return stored
+
+
+def slate_fill(rows: list[StoredRow], *, viewer_id: int | None, k: int, cards: list[StoredCard] = (),
+               card_k: int = 0, shown: set[int] | None = None) -> tuple[list[Row], list[UnitCard]]:
+    """Rows of up to k listings each (the first available among a row's first 3k candidates not shown above it),
+    then up to `card_k` unit cards (each the first available of its listings, one card per listing): one
+    availability query for all of them, then the shown listings' cards (one Redis read)."""
+    shown = set() if shown is None else shown
+    windows: list[list[int]] = []
+    above = 0
+    for row in rows:
+        # the rows above may show `above` more listings before this one fills: read that many more candidates
+        exclude = set(row.exclude)
+        windows.append([i for i in row.ids if i not in exclude and i not in shown][: k * HEADROOM + above])
+        above += k
+    cards = list(cards)[: card_k * 2]  # a card whose listings are all gone leaves room for the next
+    wanted = [i for window in windows for i in window] + [i for card in cards for i in card.ids]
+    available = listing_ids_available(wanted, viewer_id=viewer_id)
+    chosen_rows: list[tuple[StoredRow, list[int]]] = []
+    for row, window in zip(rows, windows, strict=True):
+        candidates = [i for i in window if i not in shown][: k * HEADROOM]
+        ids = [i for i in dict.fromkeys(candidates) if i in available][:k]
+        shown.update(ids)
+        if ids:
+            chosen_rows.append((row, ids))
+    chosen_cards: list[tuple[StoredCard, int]] = []
+    used: set[int] = set()
+    for card in cards:
+        listing_id = next((i for i in card.ids if i in available and i not in used), None)
+        if listing_id is None or len(chosen_cards) == card_k:
+            continue
+        used.add(listing_id)
+        chosen_cards.append((card, listing_id))
+    shown_cards = listing_cards([i for _, ids in chosen_rows for i in ids] + [i for _, i in chosen_cards])
+    filled = [Row(row.surface, row.label, row.recommender, [shown_cards[i] for i in ids if i in shown_cards],
+                  interest_unit=row.unit) for row, ids in chosen_rows]
+    unit_cards = [UnitCard(card.unit, shown_cards[i], card.active_count, card.recommender)
+                  for card, i in chosen_cards if i in shown_cards]
+    return filled, unit_cards
+
+
+# -- home -------------------------------------------------------------------------------------------------------
+def _popular_row() -> StoredRow:
+    return StoredRow("home_popular", "Popular right now", "popularity", popular_listing_ids())
+
+
+def _home_stored(viewer_id: int | None) -> StoredSlate:
+    """The viewer's home slate; anonymous viewers (and a signed-in one whose slate is being computed) share one."""
+    stored = slate_read(f"home:{viewer_id}") if viewer_id is not None else None
+    if stored is None:
+        stored = StoredSlate(cards=[StoredCard(**{**card, "unit": UnitRef(**card["unit"])})
+                                    for card in shared_list_get(POPULAR_UNIT_CARDS)])
+    return stored
+
+
+def home_serve(*, viewer_id: int | None, k: int = 12, card_k: int = 8) -> tuple[Slate, UnitCards]:
+    """The homepage: its rows ("for you", "next up", "popular now") and its interest-unit cards, one read each."""
+    stored = _home_stored(viewer_id)
+    rows, cards = slate_fill([*stored.rows, _popular_row()], viewer_id=viewer_id, k=k, cards=stored.cards,
+                             card_k=card_k)
+    slate = Slate(rows=rows)
+    return slate, UnitCards(cards=cards, request_id=slate.request_id)
+
+
+def home_rows_serve(*, viewer_id: int | None, k: int = 12) -> Slate:
+    stored = _home_stored(viewer_id)
+    rows, _ = slate_fill([*stored.rows, _popular_row()], viewer_id=viewer_id, k=k)
+    return Slate(rows=rows)
+
+
+def unit_cards_serve(*, viewer_id: int | None, k: int = 8) -> UnitCards:
+    stored = _home_stored(viewer_id)
+    _, cards = slate_fill([], viewer_id=viewer_id, k=0, cards=stored.cards, card_k=k)
+    return UnitCards(cards=cards)
+
+
+# -- the view-item page ------------------------------------------------------------------------------------------
+def _personal(kind: str, viewer_id: int | None, ident: int, *models: str) -> StoredSlate | None:
+    """A viewer's personal slate of a page, while one of `models` serves (else every viewer shares the page's)."""
+    if viewer_id is None or not any(served_model(name) for name in models):
+        return None
+    key = f"{kind}-for:{viewer_id}:{ident}"
+    stored = slate_get(key, durable=False)
+    if stored is None or slate_is_stale(stored, max_age=refresh_seconds(), now=time.time()):
+        if slate_refresh_request(key):
+            stored = slate_get(key, durable=False) or stored  # computed already by an eager task (tests)
+    return stored
+
+
+def item_serve(*, listing_id: int, viewer_id: int | None, k: int = 12) -> Slate:
+    """A listing's page rows (also for a sold or removed listing: its page is where a late shopper looks for the
+    next one); 404 for an unknown listing. Until the listing's slate exists, the popular row stands in."""
+    stored = _personal("item", viewer_id, listing_id, "pwprec", "ranker") or slate_read(f"item:{listing_id}")
+    if stored is None:
+        get_object_or_404(Listing.objects.only("id"), pk=listing_id)  # a slate exists only for a real listing
+    rows = stored.rows if stored is not None else [_popular_row()]
+    filled, _ = slate_fill(rows, viewer_id=viewer_id, k=k, shown={listing_id})
+    return Slate(rows=filled)
+
+
+# -- an interest unit's page -------------------------------------------------------------------------------------
+def unit_page_serve(*, unit_id: int, viewer_id: int | None, k: int = 60) -> UnitPage:
+    """A unit's items ranked for the viewer (404 for an unknown unit). Until the unit's slate exists, its newest
+    active items stand in."""
+    stored = _personal("unit", viewer_id, unit_id, unit_ranking.MODEL_NAME) or slate_read(f"unit:{unit_id}")
+    if stored is None or not stored.rows:
+        unit = get_object_or_404(InterestUnit, pk=unit_id)
+        ref = UnitRef.of(unit)
+        stored = StoredSlate(rows=[StoredRow("iu_items", unit.title, "iu_popularity",
+                                             unit_member_ids_active(unit_id, limit=k * HEADROOM), unit=ref)],
+                             extra={"active": unit.active_count, "sold": 0, "low": None, "high": None})
+    row = stored.rows[0]
+    filled, _ = slate_fill([row], viewer_id=viewer_id, k=k)
+    extra = stored.extra
+    return UnitPage(
+        unit=row.unit, listings=filled[0].listings if filled else [], active_count=int(extra.get("active", 0)),
+        sold_count=int(extra.get("sold", 0)), recommender=row.recommender,
+        min_price=None if extra.get("low") is None else Decimal(extra["low"]),
+        max_price=None if extra.get("high") is None else Decimal(extra["high"]),
+    )
