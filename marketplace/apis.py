@@ -20,6 +20,7 @@ from marketplace import errors
 from marketplace.api_input import NulByteRejectingJSONParser
 from marketplace.errors import ApplicationError
 from marketplace.models import Listing, ListingStatus
+from marketplace.selectors import listings_text_search
 from marketplace.serializers import (
     EventBatchResultSerializer,
     EventBatchSerializer,
@@ -76,11 +77,15 @@ class ListingFilter(filters.FilterSet):
         IntegerFilter(field_name="c2_id", min_value=1, max_value=MAX_ID))
     brand = filters.CharFilter(field_name="brand__name", lookup_expr="iexact")
     condition = filters.NumberFilter(field_name="condition")
-    q = filters.CharFilter(field_name="title", lookup_expr="icontains")
+    q = filters.CharFilter(method="filter_q", help_text="search text; results come best first")
 
     class Meta:
         model = Listing
         fields = ["min_price", "max_price", "category", "brand", "condition", "q"]
+
+    def filter_q(self, queryset, name: str, value: str):
+        """The storefront's ranked, typo-tolerant search (its "did you mean" is for people, not here)."""
+        return listings_text_search(queryset, value).listings
 
 
 class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -109,6 +110,9 @@ class Listing(models.Model):
     pwprec_vector = VectorField(dimensions=MODEL_VECTOR_DIM, null=True, blank=True)
     mercatran_vector = VectorField(dimensions=MODEL_VECTOR_DIM, null=True, blank=True)
     two_tower_vector = VectorField(dimensions=MODEL_VECTOR_DIM, null=True, blank=True)
+    # Weighted full-text document (brand and leaf category A, title B, upper categories C, description D), kept
+    # by a database trigger (migration 0006) so every write path, bulk imports included, indexes the listing.
+    search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -129,6 +133,7 @@ class Listing(models.Model):
             models.Index(fields=["c2", "-created_at"], condition=Q(status="active"), name="listing_active_c2"),
             models.Index(fields=["seller", "status"], name="listing_seller_status"),
             GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="listing_title_trgm"),
+            GinIndex(fields=["search_vector"], condition=Q(status="active"), name="listing_active_search"),
             HnswIndex(
                 name="listing_text_embedding_hnsw",
                 fields=["text_embedding"],
@@ -153,6 +158,22 @@ class Listing(models.Model):
     @property
     def category_path(self) -> list[Category]:
         return [c for c in (self.c0, self.c1, self.c2) if c is not None]
+
+
+class SearchWord(models.Model):
+    """A word of active listings' titles, brands and category names, with how many listings hold it: the
+    vocabulary "did you mean" corrects to. A materialized view (migration 0006), refreshed by
+    `marketplace.services.search.search_vocabulary_refresh` (beat, and after every import)."""
+
+    word = models.TextField(primary_key=True)
+    listings = models.IntegerField()
+
+    class Meta:
+        managed = False
+        db_table = "marketplace_search_word"
+
+    def __str__(self) -> str:
+        return self.word
 
 
 class EventAction(models.TextChoices):

@@ -136,15 +136,21 @@ SEARCH_PAGE_SIZE = 24
 
 
 def search(request: HttpRequest) -> HttpResponse:
+    """Ranked search; the viewer's own listings appear, marked, and log no impressions (not a shopping signal)."""
     form = SearchForm(request.GET or None)
-    results = None
+    results, suggestion, suggestion_url = None, "", ""
     if form.is_valid():
         data = form.cleaned_data
-        queryset = listing_search(
+        found = listing_search(
             viewer_id=_viewer_id(request), query=data["q"], category=data["category"], brand=data["brand"],
             min_price=data["min_price"], max_price=data["max_price"], condition=data["condition"],
         )
-        results = Paginator(queryset, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+        results = Paginator(found.listings, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+        if suggestion := found.suggestion:
+            params = request.GET.copy()
+            params["q"] = suggestion
+            params.pop("page", None)
+            suggestion_url = f"?{params.urlencode()}"
         events = []
         if data["q"] and not request.GET.get("page"):
             events.append(EventInput(action=EventAction.SEARCH, page=Page.SEARCH, query=data["q"]))
@@ -152,10 +158,11 @@ def search(request: HttpRequest) -> HttpResponse:
         events += [
             EventInput(action=EventAction.IMPRESSION, listing_id=listing.pk, page=Page.SEARCH, surface="search",
                        position=results.start_index() - 1 + position, recommender="search", request_id=request_id)
-            for position, listing in enumerate(results)
+            for position, listing in enumerate(results) if not listing.is_own
         ]
         page_events_record(request, events)
-    return render(request, "marketplace/search.html", {"form": form, "results": results})
+    return render(request, "marketplace/search.html",
+                  {"form": form, "results": results, "suggestion": suggestion, "suggestion_url": suggestion_url})
 
 
 # -- selling -------------------------------------------------------------------------------------------------

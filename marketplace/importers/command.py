@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from marketplace.errors import ApplicationError
 from marketplace.importers.base import BATCH_SIZE, MAX_BAD_ROWS, ImportReport
+from marketplace.services.search import search_vocabulary_refresh
 
 
 def positive_int(text: str) -> int:
@@ -49,6 +50,8 @@ class ImportCommand(BaseCommand):
             raise CommandError(error.message) from None
         except OSError as error:
             raise CommandError(f"Cannot read {error.filename or 'the input'}: {error.strerror or error}") from None
+        if report.loaded:  # new listings' words are searchable at once; "did you mean" learns them now too
+            search_vocabulary_refresh()
         self.stdout.write(report.summary())
         if report.skipped > len(report.bad_rows):
             self.stdout.write(f"  ... and {report.skipped - len(report.bad_rows)} more (only the first "

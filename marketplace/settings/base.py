@@ -163,6 +163,9 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "interest_units.tasks.unit_stats_apply_impressions", "schedule": 5, "options": {"expires": 5},
     },
     "interest-units-rebuild": {"task": "interest_units.tasks.interest_units_build", "schedule": 24 * 60 * 60},
+    # search: the "did you mean" vocabulary follows new and sold listings (imports refresh it at once)
+    "search-vocabulary-refresh": {"task": "marketplace.tasks.search_vocabulary_refresh_task", "schedule": 10 * 60,
+                                  "options": {"expires": 10 * 60}},
     # outbox: re-send work whose message was lost (killed worker, broker outage); a stale drain is dropped
     "outbox-drain": {"task": "outbox.tasks.outbox_drain", "schedule": env_int("OUTBOX_DRAIN_SECONDS", 10),
                      "options": {"expires": env_int("OUTBOX_DRAIN_SECONDS", 10)}},

@@ -54,7 +54,7 @@ def test_sell_then_find_it_in_search_and_in_its_interest_unit(page: Page, live_s
     assert units, "the new listing was not placed in any interest unit"
 
     # and a shopper finds it in search and on its interest unit's page
-    page.get_by_role("button", name="Log out seller").click()  # own listings are never shown to their seller
+    page.get_by_role("button", name="Log out seller").click()  # a shopper's search (the seller's marks it as theirs)
     page.goto(f"{live_server.url}/search/?q=pegasus+39")
     expect(page.get_by_text(listing.title)).to_be_visible()
     shoot("search")
