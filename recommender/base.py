@@ -160,6 +160,19 @@ def create_recommender(name: str, config: dict[str, Any] | None = None) -> Recom
     return model
 
 
+def config_from_dict(config_class: type, values: dict[str, Any]) -> Any:
+    """A config rebuilt from a stored dict (a checkpoint's, a nested config's). Fields a later version renamed
+    (the class's `renamed_fields`: old -> new name, or None for a field that is gone) are mapped, so checkpoints
+    saved under the old names still load."""
+    renamed: dict[str, str | None] = getattr(config_class, "renamed_fields", {})
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        new = renamed.get(key, key)
+        if new is not None and not (new != key and new in values):  # a stored new name wins over its old one
+            out[new] = value
+    return config_class(**out)
+
+
 def load_recommender(path: str | Path) -> Recommender:
     """Rebuild a model from a checkpoint written by `Recommender.save`."""
     import torch
@@ -168,7 +181,7 @@ def load_recommender(path: str | Path) -> Recommender:
     if checkpoint.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"{path}: unsupported checkpoint format {checkpoint.get('format')!r}")
     entry = registry_entry(checkpoint["name"])
-    model = entry.cls(entry.cls.config_class(**checkpoint["config"]))
+    model = entry.cls(config_from_dict(entry.cls.config_class, checkpoint["config"]))
     model.name = checkpoint["name"]
     model.data_window = checkpoint.get("data_window", {})
     model.load_state(checkpoint["state"])

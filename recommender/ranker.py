@@ -25,19 +25,26 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import logging
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from recommender.base import Query, Recommender, register
+from recommender.base import Query, Recommender, config_from_dict, register
 from recommender.data import Dataset
 from recommender.nets.ranking_two_tower import RankingTwoTower, RankingTwoTowerConfig
 from recommender.nets.scid import FEATURE_NAMES as SCID_FEATURES
 from recommender.nets.scid import SCID, SCIDConfig, ScidState
+from recommender.nets.training import (
+    STOPPED_BY_EARLY_STOPPING,
+    STOPPED_BY_EPOCHS,
+    STOPPED_BY_TIME_CAP,
+    TrainingConfig,
+)
 from recommender.ranking_features import (
     BASE_FEATURES,
     RELATIVE_BASE,
@@ -52,11 +59,12 @@ from recommender.ranking_features import (
 )
 
 TWO_TOWER_FEATURES: tuple[str, ...] = ("two_tower_cosine",)
+logger = logging.getLogger(__name__)
 SCID_CACHE_USERS = 10_000  # serving: per-user SCID states kept in memory (least recently used dropped)
 
 
 @dataclass
-class RankerConfig:
+class RankerConfig(TrainingConfig):
     use_scid: bool = True  # the 18 SCID coefficients (MercadoLibre §5)
     use_two_tower: bool = True  # the ranking-tuned two-tower cosine (Yandex §3)
     ranker_fraction: float = 0.25  # the latest share of the training span: LightGBM's queries; features before
@@ -66,14 +74,15 @@ class RankerConfig:
     # instead of 6,324) SCID and the two-tower lead ranker_base on 3 seeds (seeds.md), level with the sample
     max_vip_queries: int | None = None
     max_home_queries: int | None = None
-    num_trees: int = 400  # boosting rounds (upper bound: early stopping on the latest queries)
-    learning_rate: float = 0.05
+    # shared training parameters (`TrainingConfig`): a boosting round is LightGBM's epoch
+    epochs: int = 400  # boosting rounds at most; early stopping on the latest queries' nDCG@10 ends sooner
+    lr: float = 0.05  # LightGBM's learning_rate (shrinkage)
+    patience: int = 50  # rounds without a better validation nDCG@10 before stopping
+    valid_fraction: float = 0.15  # the latest training queries, for early stopping
     num_leaves: int = 15  # small trees, many rows per leaf, L2: the labels are noisy (one next click per query)
     min_data_in_leaf: int = 200
     feature_fraction: float = 0.8
     lambda_l2: float = 10.0
-    early_stopping: int = 50  # rounds without a better validation nDCG@10
-    valid_fraction: float = 0.15  # the latest training queries, for early stopping
     relative: bool = True  # add each model score minus its query's maximum
     # also each model score's rank within its query (0 = best): with all training queries it raised the validation
     # nDCG@10 of ranker_base on 3 seeds and of the ranker on 2 (docs/evaluation/ranker/seeds.md); a served page
@@ -82,8 +91,12 @@ class RankerConfig:
     bags: int = 5  # boosters averaged, each on a seeded subsample of the training queries
     bag_fraction: float = 0.8  # share of training queries per booster (when bags > 1)
     scid: dict[str, Any] = field(default_factory=lambda: {"epochs": 3, "patience": 2, "max_segments": 20_000})
-    two_tower: dict[str, Any] = field(default_factory=lambda: {"pretrain_samples": 60_000, "pretrain_epochs": 2})
-    seed: int = 0
+    two_tower: dict[str, Any] = field(default_factory=lambda: {"pretrain_samples": 60_000, "epochs": 2})
+
+    # fields of earlier versions: old name -> new name, applied when a checkpoint loads
+    renamed_fields: ClassVar[dict[str, str | None]] = {
+        "num_trees": "epochs", "learning_rate": "lr", "early_stopping": "patience",
+    }
 
 
 def lightgbm_params(config: RankerConfig, bag: int = 0) -> dict[str, Any]:
@@ -93,7 +106,7 @@ def lightgbm_params(config: RankerConfig, bag: int = 0) -> dict[str, Any]:
         "objective": "lambdarank",
         "metric": "ndcg",
         "eval_at": [10],
-        "learning_rate": config.learning_rate,
+        "learning_rate": config.lr,
         "num_leaves": config.num_leaves,
         "min_data_in_leaf": config.min_data_in_leaf,
         "feature_fraction": config.feature_fraction,
@@ -137,7 +150,8 @@ def train_lambdarank(
     feature_names: list[str],
 ) -> tuple[Any, dict[str, Any]]:
     """`config.bags` LightGBM lambdarank boosters on query groups (rows grouped, in time order), averaged; the
-    latest `valid_fraction` of the groups stop each booster early and score the bag."""
+    latest `valid_fraction` of the groups stop each booster early and score the bag. `time_cap_seconds` is a
+    safety net over all the bags: when it binds, a WARNING and `stopped_by="time_cap"`."""
     import lightgbm as lgb
 
     n_valid = int(len(group_sizes) * config.valid_fraction) if len(group_sizes) >= 20 else 0
@@ -147,18 +161,36 @@ def train_lambdarank(
                             params={"verbose": -1, "force_row_wise": True})
     valid_set = lgb.Dataset(features[split:], labels[split:], group=group_sizes[len(group_sizes) - n_valid :],
                             reference=train_set) if n_valid else None
-    boosters, trees = [], []
+    deadline = time.perf_counter() + config.time_cap_seconds
+    capped = False
+
+    def time_cap(env: Any) -> None:
+        nonlocal capped
+        if time.perf_counter() > deadline:
+            capped = True
+            raise lgb.callback.EarlyStopException(env.iteration, env.evaluation_result_list or [])
+
+    boosters, trees, rounds = [], [], []
     for bag in range(max(config.bags, 1)):
-        callbacks = [lgb.early_stopping(config.early_stopping, verbose=False)] if n_valid else []
-        booster = lgb.train(lightgbm_params(config, bag), train_set, num_boost_round=config.num_trees,
-                            valid_sets=[valid_set] if valid_set is not None else [], callbacks=callbacks)
-        if booster.best_iteration:  # keep only the trees early stopping chose
+        callbacks = [lgb.early_stopping(config.patience, verbose=False)] if n_valid else []
+        booster = lgb.train(lightgbm_params(config, bag), train_set, num_boost_round=config.epochs,
+                            valid_sets=[valid_set] if valid_set is not None else [], callbacks=[*callbacks, time_cap])
+        rounds.append(int(booster.current_iteration()))
+        if booster.best_iteration:  # keep only the trees early stopping (or the time cap) chose
             booster = lgb.Booster(model_str=booster.model_to_string(num_iteration=booster.best_iteration))
         boosters.append(booster)
         trees.append(int(booster.num_trees()))
+        if capped:
+            break
     bag = BoosterBag(boosters)
-    log = {"trees": trees, "train_groups": len(group_sizes) - n_valid, "valid_groups": n_valid,
-           "rows": int(len(labels))}
+    stopped_by = STOPPED_BY_TIME_CAP if capped else (
+        STOPPED_BY_EARLY_STOPPING if max(rounds) < config.epochs else STOPPED_BY_EPOCHS)  # (or no split helped)
+    if capped:
+        logger.warning("ranker: LightGBM stopped by the %.0f s time cap after %d of %d bags; its metrics depend on "
+                       "the machine's load", config.time_cap_seconds, len(boosters), max(config.bags, 1))
+    # epochs_run: the most rounds a bag boosted; trees: what each bag kept (its best round on validation)
+    log = {"trees": trees, "epochs_run": max(rounds), "max_epochs": config.epochs, "stopped_by": stopped_by,
+           "train_groups": len(group_sizes) - n_valid, "valid_groups": n_valid, "rows": int(len(labels))}
     if n_valid:
         log["valid_ndcg@10"] = bag_ndcg(bag.predict(features[split:]), labels[split:], group_sizes[-n_valid:])
     return bag, log
@@ -231,10 +263,10 @@ class Ranker(Recommender):
         log["sources_seconds"] = round(time.perf_counter() - started, 1)
         if cfg.use_scid:
             started = time.perf_counter()
-            self.scid = SCID(SCIDConfig(**{"seed": cfg.seed, **cfg.scid}))
+            self.scid = SCID(config_from_dict(SCIDConfig, {"seed": cfg.seed, **cfg.scid}))
             scid_log = self.scid.fit(dataset)
-            log["scid"] = {"epochs": scid_log["epochs"], "train_segments": scid_log["train_segments"],
-                           "valid_loss": scid_log["valid_loss"][-1:] or None,
+            log["scid"] = {"epochs_run": scid_log["epochs_run"], "stopped_by": scid_log["stopped_by"],
+                           "train_segments": scid_log["train_segments"], "best_valid_loss": scid_log["best_valid"],
                            "seconds": round(time.perf_counter() - started, 1)}
         if cfg.use_two_tower:
             self.two_tower, log["two_tower"] = self.fit_two_tower(dataset)
@@ -243,10 +275,11 @@ class Ranker(Recommender):
     def fit_two_tower(self, dataset: Dataset, **overrides: Any) -> tuple[RankingTwoTower, dict[str, Any]]:
         """A two-tower fitted on `dataset` under this ranker's settings (plus `overrides`), and its log."""
         started = time.perf_counter()
-        model = RankingTwoTower(RankingTwoTowerConfig(**{"seed": self.config.seed, **self.config.two_tower,
-                                                         **overrides}))
+        model = RankingTwoTower(config_from_dict(RankingTwoTowerConfig, {"seed": self.config.seed,
+                                                                         **self.config.two_tower, **overrides}))
         fit_log = model.fit(dataset)
-        return model, {"pretrain_loss": fit_log["pretrain_loss"], "finetune_loss": fit_log["finetune_loss"],
+        return model, {"epochs_run": fit_log["epochs_run"], "stopped_by": fit_log["stopped_by"],
+                       "pretrain_loss": fit_log["pretrain_loss"], "finetune_loss": fit_log["finetune_loss"],
                        "finetune_groups": fit_log["finetune_groups"],
                        "seconds": round(time.perf_counter() - started, 1)}
 
@@ -351,6 +384,10 @@ class Ranker(Recommender):
             features, labels, np.array([len(c) for c in candidates]), self.config, self.feature_names)
         log["lightgbm"]["seconds"] = round(time.perf_counter() - started, 1)
         log["queries"] = len(queries)
+        # the run's epochs are LightGBM's rounds; a time cap anywhere (SCID, two-tower, LightGBM) is reported
+        log["epochs_run"], log["max_epochs"] = log["lightgbm"]["epochs_run"], self.config.epochs
+        stages = [log[k].get("stopped_by") for k in ("scid", "two_tower") if k in log] + [log["lightgbm"]["stopped_by"]]
+        log["stopped_by"] = STOPPED_BY_TIME_CAP if STOPPED_BY_TIME_CAP in stages else log["lightgbm"]["stopped_by"]
         self.data_window = {"start": float(events.timestamp.min()), "feature_cut": cut,
                             "end": float(events.timestamp.max()), "events": len(events)}
         return log
@@ -398,10 +435,10 @@ class Ranker(Recommender):
         self.facts.load_state(state["facts"])
         self.scid = self.two_tower = None
         if state["scid"] is not None:
-            self.scid = SCID(SCIDConfig(**state["scid"]["config"]))
+            self.scid = SCID(config_from_dict(SCIDConfig, state["scid"]["config"]))
             self.scid.load_state(state["scid"]["state"])
         if state["two_tower"] is not None:
-            self.two_tower = RankingTwoTower(RankingTwoTowerConfig(**state["two_tower"]["config"]))
+            self.two_tower = RankingTwoTower(config_from_dict(RankingTwoTowerConfig, state["two_tower"]["config"]))
             self.two_tower.load_state(state["two_tower"]["state"])
         self._scid_states.clear()
 

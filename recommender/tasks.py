@@ -38,7 +38,12 @@ def item_vectors_backfill(name: str) -> int:
     return serving.item_vectors_store(name=name)
 
 
-@shared_task(acks_late=True)
+# Training stops by epochs (early stopping); the trainer's wall-clock cap (6 h, recommender.nets.training) is a
+# safety net, and the task outlives it.
+TRAIN_TIME_LIMIT_SECONDS = 6 * 3600 + 15 * 60
+
+
+@shared_task(acks_late=True, time_limit=TRAIN_TIME_LIMIT_SECONDS)
 def model_train(name: str) -> int:
     """Retrain a model on the database's events (the gpu queue); returns the new version's id."""
     from recommender.services import model_train as train

@@ -28,10 +28,8 @@ limited-stock setting: single items sell and vanish) are scored from their conte
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import math
-import time
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -43,6 +41,7 @@ from recommender.base import Query, Recommender, pick_device, register
 from recommender.data import ACTION_CODE, Dataset, EventLog, ItemTable
 from recommender.metrics import auc
 from recommender.nets.content_tower import Vocabulary
+from recommender.nets.training import Monitor, Trainer, TrainingConfig, seed_everything, time_cutoff
 
 IMPRESSION = ACTION_CODE["impression"]
 CLICK = ACTION_CODE["item_view"]
@@ -756,7 +755,7 @@ def content_similarity(
 
 # -- network ---------------------------------------------------------------------------------------------------
 @dataclass
-class IUBoostedConfig:
+class IUBoostedConfig(TrainingConfig):
     use_attention: bool = True  # DIN's multi-head target attention over the item clicks (False: sum pooling = DNN)
     use_units: bool = True  # IU-level features, hierarchical IU click sequence and IU attention (section 4.2)
     unit_kind: str = "spu"  # which interest unit the model reads: "spu" (the SPU unit: one brand / leaf product,
@@ -794,9 +793,8 @@ class IUBoostedConfig:
     unit_weight_decay: float = 1e-3  # extra L2 (Adam) on the IU components' weights: unit embedding, IU attentions
     # (demo Table-2 run, AUC / GAUC 0 -> 1e-3: 0.6356 / 0.6226 -> 0.6372 / 0.6254; dropout 0.5 on them: 0.6350)
     epochs: int = 6  # maximum epochs; early stopping on validation AUC
-    patience: int = 1  # epochs without a better validation AUC before stopping
+    patience: int = 2  # epochs without a better validation AUC before stopping
     valid_fraction: float = 0.1  # without a `valid` set, the latest share of impressions validates
-    seed: int = 0
 
 
 class TargetAttention(nn.Module):
@@ -1087,9 +1085,7 @@ class IUBoosted(Recommender):
     # -- training -----------------------------------------------------------------------------------------------
     def fit(self, dataset: Dataset, valid: Dataset | None = None) -> dict[str, Any]:
         c = self.config
-        started = time.perf_counter()
-        torch.manual_seed(c.seed)
-        rng = np.random.default_rng(c.seed)
+        rng = seed_everything(c.seed)
         dataset = self._model_dataset(dataset)
         # Training impressions read their unit's statistics as of the start of their day, counted from the
         # training events (the stored counters cover the training days: an impression's own click would be in
@@ -1110,7 +1106,8 @@ class IUBoosted(Recommender):
             valid_samples = self.build_samples(valid, history=merge_click_history(dataset.events, valid.events))
             train_rows = np.arange(len(samples))
         else:  # the latest impressions validate
-            cut = np.quantile(samples.timestamp, 1.0 - c.valid_fraction) if len(samples) else 0.0
+            cut = time_cutoff(samples.timestamp, c.valid_fraction)
+            cut = np.inf if cut is None else cut
             train_rows = np.flatnonzero(samples.timestamp < cut)
             valid_samples = samples.select(np.flatnonzero(samples.timestamp >= cut))
         events = dataset.events
@@ -1126,34 +1123,30 @@ class IUBoosted(Recommender):
             groups.append({"params": unit_params, "weight_decay": c.weight_decay + c.unit_weight_decay})
         optimizer = torch.optim.Adam(groups, lr=c.lr, weight_decay=c.weight_decay)
         loss_fn = nn.BCEWithLogitsLoss()
-        log: dict[str, Any] = {"epochs": [], "n_train": int(len(train_rows)), "n_valid": int(len(valid_samples))}
-        best_auc, best_state, stale = -1.0, None, 0
         lengths = samples.hist_end - samples.hist_start
-        for epoch in range(c.epochs):
-            self.net.train()
-            total, seen = 0.0, 0
-            for rows in _length_batches(train_rows, lengths, c.batch_size, rng):
-                batch = samples.batch(rows, self.device)
-                loss = loss_fn(self.net(batch), batch.label)  # eq. 2
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                total += float(loss.detach()) * len(batch)
-                seen += len(batch)
-            valid_auc = _auc(valid_samples.label, self.predict_samples(valid_samples)) if len(valid_samples) else 0.0
-            log["epochs"].append({"epoch": epoch, "loss": total / max(seen, 1), "valid_auc": valid_auc})
-            if valid_auc > best_auc:
-                best_auc, stale = valid_auc, 0
-                best_state = copy.deepcopy(self.net.state_dict())
-            else:
-                stale += 1
-                if stale > c.patience:
-                    break
-        if best_state is not None:
-            self.net.load_state_dict(best_state)
-        log["best_valid_auc"] = best_auc
-        log["seconds"] = time.perf_counter() - started
-        return log
+
+        def batch_loss(rows: np.ndarray) -> torch.Tensor:
+            assert self.net is not None
+            batch = samples.batch(rows, self.device)
+            return loss_fn(self.net(batch), batch.label)  # eq. 2
+
+        def validate() -> dict[str, float]:
+            return {"valid_auc": _auc(valid_samples.label, self.predict_samples(valid_samples))}
+
+        trainer = Trainer(
+            self.net, optimizer, epochs=c.epochs, patience=c.patience, time_cap_seconds=c.time_cap_seconds,
+            monitor=Monitor("valid_auc"), name=self.name,
+        )  # fmt: skip
+        fit_log = trainer.fit(
+            lambda epoch: _length_batches(train_rows, lengths, c.batch_size, rng), batch_loss,
+            validate if len(valid_samples) else None,
+        )  # fmt: skip
+        return {
+            "n_train": int(len(train_rows)),
+            "n_valid": int(len(valid_samples)),
+            **fit_log.as_dict(),
+            "best_valid_auc": fit_log.best_valid,
+        }
 
     # -- prediction ---------------------------------------------------------------------------------------------
     @torch.no_grad()

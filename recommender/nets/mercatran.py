@@ -32,11 +32,10 @@ of the demo data, about 9 minutes on a shared 2-core machine).
 
 from __future__ import annotations
 
-import logging
 import math
-import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -45,6 +44,7 @@ from torch import nn
 
 from recommender.base import Query, Recommender, pick_device, register
 from recommender.data import ACTION_CODE, ACTIONS, INTERACTION_CODES, Dataset, EventLog, ItemTable
+from recommender.nets.training import Monitor, Trainer, TrainingConfig, seed_everything, time_cutoff
 from recommender.sequences import dedup_consecutive, pad_histories, user_sequences
 
 # Score of a candidate whose content the model has never been given (cosines live in [-1, 1]).
@@ -52,12 +52,11 @@ UNKNOWN_ITEM_SCORE = -2.0
 PAD_TOKEN = "[pad]"
 BRAND_UNKNOWN = "[brand:unk]"
 CATEGORY_UNKNOWN = "[cat:unk]"
-logger = logging.getLogger(__name__)
 ITEM_FEATURES = ("title+brand+category", "title", "brand+category")  # Table 5's three input variants
 
 
 @dataclass
-class MercatranConfig:
+class MercatranConfig(TrainingConfig):
     # architecture (Table 11)
     d: int = 64  # embedding size of every tower
     d_ff: int = 1024  # feed-forward width of every block
@@ -86,15 +85,19 @@ class MercatranConfig:
     new_targets: bool = False  # decoder targets: the next n_steps distinct items not in the input window
     scheduled_sampling: float = 0.0  # final chance that a decoder input is its own prediction, ramped from 0
     batch_size: int = 256  # in-batch negatives (paper: 3072); smaller batches = more steps on the demo data
-    epochs: int = 3
-    learning_rate: float = 2e-3  # AdamW peak, after warm-up, then cosine decay to 10 %
+    # shared training parameters (`TrainingConfig`), with Mercatran's defaults
+    epochs: int = 3  # most epochs; the cosine decay is planned over them, early stopping may end sooner
+    lr: float = 2e-3  # AdamW peak, after warm-up, then cosine decay to 10 %
+    patience: int = 2  # epochs without a lower validation loss before stopping
+    valid_fraction: float = 0.1  # windows whose first target is in the latest tenth of the training period
     weight_decay: float = 0.01
     warmup_steps: int = 100  # at most a tenth of all steps (short demo runs)
     grad_clip: float = 1.0
     max_train_windows: int = 0  # cap on training windows per epoch (a random subset), 0 = all
-    max_train_seconds: float = 0.0  # stop after the epoch that crosses this wall time, 0 = no limit
     eval_batch_size: int = 1024
-    seed: int = 0
+
+    # fields of earlier versions: old name -> new name (None: dropped), applied when a checkpoint loads
+    renamed_fields: ClassVar[dict[str, str | None]] = {"learning_rate": "lr", "max_train_seconds": None}
 
 
 # -- tokenizer ---------------------------------------------------------------------------------------------------
@@ -573,9 +576,7 @@ class Mercatran(Recommender):
 
     def fit(self, dataset: Dataset, valid: Dataset | None = None) -> dict[str, Any]:
         c = self.config
-        torch.manual_seed(c.seed)
-        rng = np.random.default_rng(c.seed)
-        started = time.perf_counter()
+        rng = seed_everything(c.seed)
         items = dataset.items
         has_content = any(_titles(items)) or bool(np.any(items.brand)) or bool(np.any(items.category))
         if not has_content:
@@ -589,25 +590,15 @@ class Mercatran(Recommender):
         if valid is not None:
             self.add_items(valid.items)
 
-        train_log = interaction_log(dataset.events)
-        windows = self._windows(train_log, c.window_stride)
+        windows, valid_windows = self._train_valid_windows(interaction_log(dataset.events), valid)
         if len(windows) == 0:
             raise ValueError(
                 f"no training windows: need users with >= {c.min_sequence_length} de-duplicated interactions"
             )
-        valid_windows = None
-        if valid is not None and len(valid.events):
-            # Validation targets come from `valid`, their histories may reach back into the training events.
-            joined = concat_logs(train_log, interaction_log(valid.events))
-            is_valid = np.r_[np.zeros(len(train_log), bool), np.ones(len(joined) - len(train_log), bool)]
-            order = np.argsort(joined.timestamp, kind="stable")
-            valid_windows = self._windows(joined.select(order), c.window_stride, is_valid[order])
-            if len(valid_windows) == 0:
-                valid_windows = None
 
         self.net = MercatranNet(len(self.tokenizer), c).to(self.device)
         item_tokens = torch.as_tensor(self._item_tokens, device=self.device)  # (n, T)
-        optimizer = torch.optim.AdamW(self.net.parameters(), lr=c.learning_rate, weight_decay=c.weight_decay)
+        optimizer = torch.optim.AdamW(self.net.parameters(), lr=c.lr, weight_decay=c.weight_decay)
         n_windows = min(len(windows), c.max_train_windows) if c.max_train_windows else len(windows)
         batch = min(c.batch_size, n_windows)
         steps_per_epoch = max(n_windows // batch, 1)
@@ -620,45 +611,35 @@ class Mercatran(Recommender):
             progress = (step - warmup) / max(total_steps - warmup, 1)
             return 0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * min(progress, 1.0)))
 
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
-        log: dict[str, Any] = {"windows": len(windows), "epochs": [], "train_loss": [], "valid_loss": []}
-        best_valid, best_state = math.inf, None
-        for epoch in range(c.epochs):
-            self.net.train()
+        def epoch_batches(epoch: int) -> Iterator[tuple[np.ndarray, int]]:
+            """(window rows, global step) of each step of the epoch: a fresh random subset / order each epoch."""
             order = rng.permutation(len(windows))[:n_windows]
-            losses = []
             for step in range(steps_per_epoch):
-                # Scheduled sampling ramps linearly over the planned steps (a time budget may stop earlier).
-                self._sampling = c.scheduled_sampling * min((epoch * steps_per_epoch + step) / total_steps, 1.0)
-                loss = self._batch_loss(windows, order[step * batch : (step + 1) * batch], item_tokens)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                nn.utils.clip_grad_norm_(self.net.parameters(), c.grad_clip)
-                optimizer.step()
-                scheduler.step()
-                losses.append(float(loss.detach()))
-            log["epochs"].append(epoch + 1)
-            log["train_loss"].append(float(np.mean(losses)))
-            valid_loss = math.nan
-            if valid_windows is not None:
-                valid_loss = self._evaluate_loss(valid_windows, item_tokens, batch)
-                log["valid_loss"].append(valid_loss)
-                if valid_loss < best_valid:
-                    best_valid = valid_loss
-                    best_state = {k: v.detach().clone() for k, v in self.net.state_dict().items()}
-            logger.info(
-                "%s epoch %d/%d: train loss %.4f, valid loss %.4f, %.0f s",
-                self.name, epoch + 1, c.epochs, log["train_loss"][-1], valid_loss, time.perf_counter() - started,
-            )  # fmt: skip
-            if c.max_train_seconds and time.perf_counter() - started > c.max_train_seconds:
-                break
+                yield order[step * batch : (step + 1) * batch], epoch * steps_per_epoch + step
+
+        def batch_loss(step_batch: tuple[np.ndarray, int]) -> torch.Tensor:
+            index, step = step_batch
+            # Scheduled sampling ramps linearly over the planned steps (early stopping may end sooner).
+            self._sampling = c.scheduled_sampling * min(step / total_steps, 1.0)
+            return self._batch_loss(windows, index, item_tokens)
+
+        def validate() -> dict[str, float]:
+            assert valid_windows is not None
+            return {"valid_loss": self._evaluate_loss(valid_windows, item_tokens, batch)}
+
+        trainer = Trainer(
+            self.net, optimizer, epochs=c.epochs, patience=c.patience, time_cap_seconds=c.time_cap_seconds,
+            monitor=Monitor("valid_loss", higher_is_better=False), grad_clip=c.grad_clip,
+            scheduler=torch.optim.lr_scheduler.LambdaLR(optimizer, schedule), name=self.name,
+        )  # fmt: skip
+        fit_log = trainer.fit(epoch_batches, batch_loss, validate if valid_windows is not None else None)
         self._sampling = 0.0
-        if best_state is not None:
-            self.net.load_state_dict(best_state)
-            log["best_epoch"] = int(np.argmin(log["valid_loss"])) + 1
-        self.net.eval()
         self._item_vectors = None
-        log["seconds"] = time.perf_counter() - started
+        log = {
+            "windows": len(windows),
+            "valid_windows": 0 if valid_windows is None else len(valid_windows),
+            **fit_log.as_dict(),
+        }
         self.training_log = log
         self.data_window = {
             "first_event": float(dataset.events.timestamp.min()) if len(dataset.events) else None,
@@ -666,6 +647,24 @@ class Mercatran(Recommender):
             "n_events": len(dataset.events),
         }
         return log
+
+    def _train_valid_windows(self, train_log: EventLog, valid: Dataset | None) -> tuple[Windows, Windows | None]:
+        """Training windows and validation windows (None when there are none). Validation windows have their first
+        target in `valid`, or without it in the latest `valid_fraction` of the training period (then training
+        windows come from the events before it); their histories may reach back into the training events."""
+        c = self.config
+        if valid is not None and len(valid.events):
+            joined = concat_logs(train_log, interaction_log(valid.events))
+            is_valid = np.r_[np.zeros(len(train_log), bool), np.ones(len(joined) - len(train_log), bool)]
+            order = np.argsort(joined.timestamp, kind="stable")
+            held_out = self._windows(joined.select(order), c.window_stride, is_valid[order])
+            return self._windows(train_log, c.window_stride), held_out if len(held_out) else None
+        cutoff = time_cutoff(train_log.timestamp, c.valid_fraction)
+        if cutoff is None:
+            return self._windows(train_log, c.window_stride), None
+        later = train_log.timestamp >= cutoff
+        held_out = self._windows(train_log, c.window_stride, later)
+        return self._windows(train_log.select(~later), c.window_stride), held_out if len(held_out) else None
 
     def _evaluate_loss(self, windows: Windows, item_tokens: torch.Tensor, batch: int) -> float:
         """Mean in-batch loss over `windows` in fixed batches (dropout off)."""

@@ -11,7 +11,7 @@ Paper: Wang et al., "Page-Wise Personalized Recommendations in an Industrial e-C
   negatives and softmax cross-entropy with inverse temperature (eq. 8); homepage samples are a user's events in
   the 30 days before a target, with in-batch negatives and the interest vector closest to the positive chosen for
   the loss (eq. 9); validation picks the interest with the highest summed affinity to the candidates (eq. 10).
-  Early stopping on validation Recall@K.
+  Early stopping on validation Recall@K (`recommender/nets/training.py` runs the epochs).
 - Ablations of Table 3 from the same code: `user_tower="gru"` (GRU4Rec-Enhanced: GRU + attention-weighted sum)
   and `user_tower="sasrec"` (causal transformer with absolute positions, last position as the user vector).
 
@@ -21,10 +21,8 @@ with normalised vectors in pgvector ranks exactly as training scored.
 
 from __future__ import annotations
 
-import copy
-import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -39,13 +37,14 @@ from recommender.nets.content_tower import (
     ItemFeatureEncoder,
     features_to_tensors,
 )
+from recommender.nets.training import Monitor, Trainer, TrainingConfig, batches_of, seed_everything, time_cutoff
 
 DAY = 86400.0
 HOME_SURFACE_CODE = 1  # EventLog.surface: 1 = home
 
 
 @dataclass
-class PWPRecConfig:
+class PWPRecConfig(TrainingConfig):
     # -- user tower ---------------------------------------------------------------------------------
     user_tower: str = "transformer"  # transformer (PWPRec) | gru (GRU4Rec-Enhanced) | sasrec (last position)
     position: str = "relative"  # relative: embedding of T - i (eq. 1); absolute: index from the oldest (SASRec)
@@ -68,11 +67,12 @@ class PWPRecConfig:
     inverse_temperature: float = 20.0  # eq. 8 logits = inverse_temperature * cosine
     batch_size: int = 128  # view-item samples per step (smaller batches learn faster per CPU second here)
     home_batch_size: int = 256  # homepage samples per step = in-batch negatives (paper: 1000)
-    lr: float = 2e-3
     weight_decay: float = 0.0
-    max_epochs: int = 20
+    # shared training parameters (`TrainingConfig`), with PWPRec's defaults
+    epochs: int = 20  # most epochs; early stopping on validation Recall@K ends sooner
+    lr: float = 2e-3
     patience: int = 3  # epochs without a better validation Recall@K before stopping
-    max_train_seconds: float = 600.0  # wall-clock budget: stop after the epoch that passes it (0: no limit)
+    valid_fraction: float = 0.1  # latest sessions held out for early stopping when fit() gets no `valid`
     train_home: bool = True  # also train the Multi-Interest head on user-based 30-day samples
     home_window_days: float = 30.0  # paper: 30 days
     # Homepage targets: "all" interactions (the Taobao set of Table 4, and the evaluation's home protocol) or only
@@ -84,10 +84,11 @@ class PWPRecConfig:
     # marketplace logs (a view then a like / cart of one listing is one interest) but keep repeats in click logs
     # without content (YooChoose: a quarter of the next clicks repeat the last one, and they are targets too).
     dedupe_consecutive: bool | None = None
-    valid_fraction: float = 0.1  # latest sessions held out for early stopping when fit() gets no `valid`
     max_valid_samples: int = 5000
-    recall_k: int = 20
-    seed: int = 0
+    recall_k: int = 20  # K of the validation Recall@K
+
+    # fields of earlier versions: old name -> new name (None: dropped), applied when a checkpoint loads
+    renamed_fields: ClassVar[dict[str, str | None]] = {"max_epochs": "epochs", "max_train_seconds": None}
 
 
 # -- modules ---------------------------------------------------------------------------------------------
@@ -437,9 +438,7 @@ class PWPRec(Recommender):
     # -- training -------------------------------------------------------------------------------------
     def fit(self, dataset: Dataset, valid: Dataset | None = None) -> dict[str, Any]:
         c = self.config
-        started = time.perf_counter()
-        torch.manual_seed(c.seed)
-        rng = np.random.default_rng(c.seed)
+        rng = seed_everything(c.seed)
         events, items = dataset.events, dataset.items
 
         # Known items: the table plus anything the events mention; id embeddings only for items seen in events.
@@ -454,13 +453,63 @@ class PWPRec(Recommender):
 
         vip = self._vip_samples(events)
         home = self._home_samples(events) if c.train_home else _empty_samples(c.home_max_len)
+        vip, home, vip_valid, home_valid = self._validation_split(vip, home, valid, rng)
+
+        interacted = np.isin(events.action, list(INTERACTION_CODES)) & (events.item >= 0)
+        counts = np.bincount(self.rows_of(events.item[interacted]), minlength=len(self.item_ids) + 1)
+        self.item_counts = counts.astype(np.float32)
+        self.item_counts[0] = 0
+        negative_pool = torch.as_tensor(self.rows_of(event_items), device=self.device)  # global negatives
+
+        def epoch_batches(epoch: int) -> list[tuple[str, np.ndarray]]:
+            """Every view-item and homepage batch of the epoch, the two kinds shuffled together."""
+            batches = [("vip", b) for b in batches_of(rng.permutation(len(vip)), c.batch_size)]
+            batches += [("home", b) for b in batches_of(rng.permutation(len(home)), c.home_batch_size)]
+            return [batches[i] for i in rng.permutation(len(batches))]
+
+        def batch_loss(batch: tuple[str, np.ndarray]) -> tuple[torch.Tensor, dict[str, float]]:
+            kind, index = batch
+            if kind == "vip":
+                loss = self._vip_loss(vip.subset(index).cropped(), features_t, negative_pool)
+            else:
+                loss = self._home_loss(home.subset(index).cropped(), features_t)
+            return loss, {f"{kind}_loss": float(loss.detach())}
+
+        has_valid = len(vip_valid) > 0 or len(home_valid) >= 2
+        trainer = Trainer(
+            self.net, torch.optim.AdamW(self.net.parameters(), lr=c.lr, weight_decay=c.weight_decay),
+            epochs=c.epochs, patience=c.patience, time_cap_seconds=c.time_cap_seconds,
+            monitor=Monitor(f"valid_recall@{c.recall_k}"), grad_clip=5.0, name=self.name,
+        )  # fmt: skip
+        validate = (lambda: self._validate(vip_valid, home_valid, features_t)) if has_valid else None
+        fit_log = trainer.fit(epoch_batches, batch_loss, validate)
+        self.home_trained = len(home) > 0
+        self._refresh_item_table(features_t)
+        self.data_window = {
+            "dataset": dataset.name,
+            "events": len(events),
+            "from": float(events.timestamp.min()) if len(events) else None,
+            "to": float(events.timestamp.max()) if len(events) else None,
+        }
+        return {
+            "vip_samples": len(vip),
+            "home_samples": len(home),
+            "vip_valid_samples": len(vip_valid),
+            "home_valid_samples": len(home_valid),
+            **fit_log.as_dict(),
+        }
+
+    def _validation_split(
+        self, vip: _Samples, home: _Samples, valid: Dataset | None, rng: np.random.Generator
+    ) -> tuple[_Samples, _Samples, _Samples, _Samples]:
+        """(vip, home, vip_valid, home_valid): samples of `valid` when given, else the sessions that start in the
+        latest `valid_fraction` of the training period (and the homepage targets after that time)."""
+        c = self.config
         if valid is not None:
             vip_valid, home_valid = self._vip_samples(valid.events), self._home_samples(valid.events)
             vip_valid = vip_valid.subset(np.flatnonzero(vip_valid.target > 0))
             home_valid = home_valid.subset(np.flatnonzero(home_valid.target > 0))
-        elif c.valid_fraction > 0 and len(vip) > 0:
-            starts = np.unique(vip.session_start)
-            cutoff = np.quantile(starts, 1.0 - c.valid_fraction)
+        elif len(vip) > 0 and (cutoff := time_cutoff(np.unique(vip.session_start), c.valid_fraction)) is not None:
             in_valid = vip.session_start >= cutoff
             vip, vip_valid = vip.subset(np.flatnonzero(~in_valid)), vip.subset(np.flatnonzero(in_valid))
             home_in_valid = home.timestamp >= cutoff
@@ -470,74 +519,7 @@ class PWPRec(Recommender):
         if c.max_valid_samples:
             vip_valid = vip_valid.subset(rng.permutation(len(vip_valid))[: c.max_valid_samples])
             home_valid = home_valid.subset(rng.permutation(len(home_valid))[: c.max_valid_samples])
-
-        interacted = np.isin(events.action, list(INTERACTION_CODES)) & (events.item >= 0)
-        counts = np.bincount(self.rows_of(events.item[interacted]), minlength=len(self.item_ids) + 1)
-        self.item_counts = counts.astype(np.float32)
-        self.item_counts[0] = 0
-        negative_pool = torch.as_tensor(self.rows_of(event_items), device=self.device)  # global negatives
-
-        optimizer = torch.optim.AdamW(self.net.parameters(), lr=c.lr, weight_decay=c.weight_decay)
-        log: dict[str, Any] = {
-            "vip_samples": len(vip),
-            "home_samples": len(home),
-            "vip_valid_samples": len(vip_valid),
-            "home_valid_samples": len(home_valid),
-            "epochs": [],
-        }
-        best_metric, best_state, stale = -1.0, None, 0
-
-        def out_of_time() -> bool:
-            return bool(c.max_train_seconds) and time.perf_counter() - started > c.max_train_seconds
-
-        for epoch in range(c.max_epochs):
-            self.net.train()
-            batches = [("vip", b) for b in _batches(rng.permutation(len(vip)), c.batch_size)]
-            batches += [("home", b) for b in _batches(rng.permutation(len(home)), c.home_batch_size)]
-            order = rng.permutation(len(batches))
-            losses = {"vip": [], "home": []}
-            for i in order:
-                kind, index = batches[i]
-                if kind == "vip":
-                    loss = self._vip_loss(vip.subset(index).cropped(), features_t, negative_pool)
-                else:
-                    loss = self._home_loss(home.subset(index).cropped(), features_t)
-                optimizer.zero_grad()
-                loss.backward()
-                nn.utils.clip_grad_norm_(self.net.parameters(), 5.0)
-                optimizer.step()
-                losses[kind].append(float(loss.detach()))
-                if out_of_time():
-                    break  # the budget bounds training on large logs even inside the first epoch
-            record: dict[str, Any] = {"epoch": epoch + 1, "seconds": round(time.perf_counter() - started, 1)}
-            for kind, values in losses.items():
-                if values:
-                    record[f"{kind}_loss"] = float(np.mean(values))
-            metric = self._validate(vip_valid, home_valid, features_t, record)
-            log["epochs"].append(record)
-            if metric is None:
-                best_state = None
-            elif metric > best_metric:
-                best_metric, best_state, stale = metric, copy.deepcopy(self.net.state_dict()), 0
-            else:
-                stale += 1
-                if stale >= c.patience:
-                    break
-            if out_of_time():
-                break
-        if best_state is not None:
-            self.net.load_state_dict(best_state)
-            log["best_valid_recall"] = best_metric
-        self.home_trained = len(home) > 0
-        self._refresh_item_table(features_t)
-        log["seconds"] = round(time.perf_counter() - started, 1)
-        self.data_window = {
-            "dataset": dataset.name,
-            "events": len(events),
-            "from": float(events.timestamp.min()) if len(events) else None,
-            "to": float(events.timestamp.max()) if len(events) else None,
-        }
-        return log
+        return vip, home, vip_valid, home_valid
 
     def _features_for_known(self, items: ItemTable) -> dict[str, np.ndarray]:
         assert self.encoder is not None
@@ -610,33 +592,32 @@ class PWPRec(Recommender):
 
     @torch.no_grad()
     def _validate(
-        self, vip: _Samples, home: _Samples, features_t: dict[str, torch.Tensor], record: dict[str, Any]
-    ) -> float | None:
-        """Recall@K: view-item against every known item; homepage against the batch with eq. 10."""
+        self, vip: _Samples, home: _Samples, features_t: dict[str, torch.Tensor]
+    ) -> dict[str, float] | None:
+        """Recall@K per surface (view-item against every known item; homepage against the batch with eq. 10) and
+        their mean, `valid_recall@K`, which early stopping watches (a share of samples: never above 1)."""
         assert self.net is not None
         c = self.config
-        if len(vip) == 0 and len(home) == 0:
-            return None
+        k = c.recall_k
         self.net.eval()
         raw = self._compute_item_table(features_t)  # (n + 1, d)
         table = F.normalize(raw, dim=-1)
         table[0] = 0
-        metric = 0.0
+        metrics: dict[str, float] = {}
         if len(vip):
             hits = 0
-            for index in _batches(np.arange(len(vip)), 512):
+            for index in batches_of(np.arange(len(vip)), 512):
                 batch = vip.subset(index).cropped()
                 user = F.normalize(self._user_from_table(batch.rows, batch.actions, raw, "vip"), dim=-1)  # (B, d)
                 scores = user @ table.T  # (B, n + 1)
                 scores[:, 0] = float("-inf")
                 target = torch.as_tensor(batch.target, device=self.device)
                 own = scores.gather(1, target[:, None])  # (B, 1)
-                hits += int(((scores > own).sum(1) < c.recall_k).sum())
-            record["vip_valid_recall"] = hits / len(vip)
-            metric += record["vip_valid_recall"]
+                hits += int(((scores > own).sum(1) < k).sum())
+            metrics[f"vip_valid_recall@{k}"] = hits / len(vip)
         if len(home) >= 2:
             hits, seen = 0, 0
-            for index in _batches(np.arange(len(home)), c.home_batch_size):
+            for index in batches_of(np.arange(len(home)), c.home_batch_size):
                 if len(index) < 2:
                     continue
                 batch = home.subset(index).cropped()
@@ -651,11 +632,13 @@ class PWPRec(Recommender):
                 own = scores.diagonal().unsqueeze(1)
                 duplicate = target[None, :] == target[:, None]
                 better = (scores > own) & ~duplicate
-                hits += int((better.sum(1) < c.recall_k).sum())
+                hits += int((better.sum(1) < k).sum())
                 seen += len(index)
-            record["home_valid_recall"] = hits / max(seen, 1)
-            metric += record["home_valid_recall"]
-        return metric
+            metrics[f"home_valid_recall@{k}"] = hits / max(seen, 1)
+        if not metrics:
+            return None
+        metrics[f"valid_recall@{k}"] = float(np.mean(list(metrics.values())))
+        return metrics
 
     # -- inference ------------------------------------------------------------------------------------
     def _compute_item_table(self, features_t: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -846,10 +829,6 @@ class PWPRec(Recommender):
         self.item_counts = np.asarray(state["item_counts"], dtype=np.float32)
         self.home_trained = bool(state.get("home_trained", True))
         self._item_table_t = None
-
-
-def _batches(index: np.ndarray, size: int) -> list[np.ndarray]:
-    return [index[i : i + size] for i in range(0, len(index), size)]
 
 
 # Ablations of Table 3, sharing the code above.

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -34,6 +34,7 @@ from torch import nn
 
 from recommender.base import Query, Recommender, pick_device, register
 from recommender.data import ACTION_CODE, ACTIONS, INTERACTION_CODES, Dataset, EventLog, ItemTable
+from recommender.nets.training import Monitor, Trainer, TrainingConfig, batches_of, seed_everything, time_cutoff
 
 TEXT_DIM = 384
 SEARCH = ACTION_CODE["search"]
@@ -50,7 +51,7 @@ N_SURFACES = 8  # EventLog.surface codes 0..5, with room
 
 
 @dataclass
-class RankingTwoTowerConfig:
+class RankingTwoTowerConfig(TrainingConfig):
     dim: int = 64  # width of both towers (paper: 256)
     item_blocks: int = 3  # residual blocks in the item tower (paper: 4, width 1024)
     layers: int = 2  # transformer encoder layers (paper: 4)
@@ -61,11 +62,14 @@ class RankingTwoTowerConfig:
     history_delay_s: float = 0.0  # history ends this long before the target (paper: one day, batch serving)
     max_vocab: int = 20_000  # per categorical column, most frequent ids; the rest share row 0 (OOV / missing)
     price_buckets: int = 16  # log-price quantile buckets, one categorical feature
-    # pre-training (sampled softmax, in-batch negatives)
-    pretrain_epochs: int = 2
+    # pre-training (sampled softmax, in-batch negatives): the shared `epochs`, `lr`, `patience`, `valid_fraction`
+    epochs: int = 2  # pre-training epochs at most; early stopping on the held-out positives' loss
+    lr: float = 1e-3
+    patience: int = 1  # pre-training epochs without a lower validation loss before stopping
+    valid_fraction: float = 0.1  # the latest positives (by time) validate pre-training
+    max_valid_samples: int = 5_000  # the latest of them, at most
     pretrain_samples: int = 100_000  # positives drawn per epoch (all when fewer)
     batch_size: int = 256
-    lr: float = 1e-3
     init_temperature: float = 20.0  # tau multiplies the cosine; learnable, clamped to [1, 100]
     # fine-tuning (impression groups)
     fine_tune: bool = True  # False = the retrieval-only model (ablation)
@@ -79,7 +83,9 @@ class RankingTwoTowerConfig:
     context_position: bool = True  # the context tower also gets the impression position (position bias)
     max_position: int = 50  # positions beyond share the last bucket
     grad_clip: float = 1.0
-    seed: int = 0
+
+    # fields of earlier versions: old name -> new name, applied when a checkpoint loads
+    renamed_fields: ClassVar[dict[str, str | None]] = {"pretrain_epochs": "epochs"}
 
 
 # -- towers ----------------------------------------------------------------------------------------------------
@@ -283,6 +289,7 @@ class RankingTwoTower(Recommender):
             "users": users,  # sorted raw user ids
             "block_start": np.searchsorted(rank, np.arange(len(users))),  # first row of each user
             "key": rank * span + ts,  # non-decreasing in the sorted order: user blocks, then time (float64)
+            "time": events.timestamp[keep],  # unix seconds
             "t0": t0,
             "span": span,
             "row": self._rows(np.where(events.item[keep] >= 0, events.item[keep], -1)),
@@ -494,8 +501,7 @@ class RankingTwoTower(Recommender):
     # -- training ------------------------------------------------------------------------------------------------
     def fit(self, dataset: Dataset, valid: Dataset | None = None) -> dict[str, Any]:
         cfg = self.config
-        torch.manual_seed(cfg.seed)
-        rng = np.random.default_rng(cfg.seed)
+        rng = seed_everything(cfg.seed)
         events, items = dataset.events, dataset.items
         self.text_dim = items.text_vector.shape[1] if items.text_vector is not None else TEXT_DIM
         self._build_vocabularies(items)
@@ -503,50 +509,65 @@ class RankingTwoTower(Recommender):
         self.device_ids = np.zeros(0, np.int64) if device is None else np.unique(np.asarray(device)).astype(np.int64)
         self.update_items(items)
         self.net = RankingTwoTowerNet(cfg, self.text_dim, self._vocab_sizes(), len(self.device_ids) + 1).to(self.device)
-        log: dict[str, Any] = {"pretrain_loss": [], "finetune_loss": [], "seconds": {}}
 
         # stage 1: retrieval pre-training
-        started = time.perf_counter()
         index = self._history_index(events)
         positive = np.isin(index["action"], PRETRAIN_POSITIVES) & (index["row"] < len(self._item_ids))
         user_of_row = np.searchsorted(index["block_start"], np.arange(len(index["row"])), side="right") - 1
         repeat = np.zeros(len(positive), dtype=bool)  # the same item as the user's previous event
         repeat[1:] = (index["row"][1:] == index["row"][:-1]) & (user_of_row[1:] == user_of_row[:-1])
         samples = np.flatnonzero(positive & ~repeat)
-        log["pretrain_samples"] = int(len(samples))
+        cutoff = time_cutoff(index["time"][samples], cfg.valid_fraction)
+        held_out = np.zeros(0, np.int64)
+        if cutoff is not None:  # the latest positives validate; their histories may reach back into training
+            later = index["time"][samples] >= cutoff
+            held_out = samples[later][np.argsort(index["time"][samples[later]], kind="stable")]
+            samples, held_out = samples[~later], held_out[-cfg.max_valid_samples :]
+
+        def pretrain_loss(chosen: np.ndarray) -> torch.Tensor:
+            assert self.net is not None
+            # history: the user's rows keyed strictly before the positive's own key (minus the delay)
+            start, end = self._history_window(index, user_of_row[chosen], index["key"][chosen] - cfg.history_delay_s)
+            users = self.net.user_tower(self._history_batch(index, start, end))  # (B, d)
+            item_rows = index["row"][chosen]
+            items_v = self.net.item_tower(*self._item_inputs(item_rows))  # (B, d)
+            return self._pretrain_loss(users, items_v, item_rows)
+
+        def epoch_batches(epoch: int) -> list[np.ndarray]:
+            drawn = rng.permutation(samples)[: cfg.pretrain_samples]
+            return [chosen for chosen in batches_of(drawn, cfg.batch_size) if len(chosen) >= 2]
+
+        @torch.no_grad()
+        def validate() -> dict[str, float]:
+            assert self.net is not None
+            self.net.eval()
+            chunks = [chosen for chosen in batches_of(held_out, cfg.batch_size) if len(chosen) >= 2]
+            losses = [float(pretrain_loss(chosen)) * len(chosen) for chosen in chunks]
+            return {"valid_loss": sum(losses) / max(sum(len(c) for c in chunks), 1)}
+
         params = [p for n, p in self.net.named_parameters() if not n.startswith("context_tower")]
-        optimizer = torch.optim.Adam(params, lr=cfg.lr)
-        for _ in range(cfg.pretrain_epochs if len(samples) else 0):
-            self.net.train()
-            epoch = rng.permutation(samples)[: cfg.pretrain_samples]
-            total, steps = 0.0, 0
-            for s in range(0, len(epoch), cfg.batch_size):
-                chosen = epoch[s : s + cfg.batch_size]
-                if len(chosen) < 2:
-                    continue
-                # history: the user's rows keyed strictly before the positive's own key (minus the delay)
-                cutoff = index["key"][chosen] - cfg.history_delay_s
-                start, end = self._history_window(index, user_of_row[chosen], cutoff)
-                users = self.net.user_tower(self._history_batch(index, start, end))  # (B, d)
-                item_rows = index["row"][chosen]
-                items_v = self.net.item_tower(*self._item_inputs(item_rows))  # (B, d)
-                loss = self._pretrain_loss(users, items_v, item_rows)
-                optimizer.zero_grad()
-                loss.backward()
-                nn.utils.clip_grad_norm_(params, cfg.grad_clip)
-                optimizer.step()
-                total += float(loss.detach())
-                steps += 1
-            log["pretrain_loss"].append(total / max(steps, 1))
-        log["seconds"]["pretrain"] = time.perf_counter() - started
+        trainer = Trainer(
+            self.net, torch.optim.Adam(params, lr=cfg.lr), epochs=cfg.epochs if len(samples) else 0,
+            patience=cfg.patience, time_cap_seconds=cfg.time_cap_seconds, grad_clip=cfg.grad_clip,
+            monitor=Monitor("valid_loss", higher_is_better=False), name=f"{self.name} pre-training",
+        )  # fmt: skip
+        fit_log = trainer.fit(epoch_batches, pretrain_loss, validate if len(held_out) >= 2 else None)
+        log: dict[str, Any] = {
+            **fit_log.as_dict(),
+            "pretrain_samples": int(len(samples)),
+            "pretrain_valid_samples": int(len(held_out)),
+            "pretrain_loss": [record["loss"] for record in fit_log.epochs if "loss" in record],
+            "seconds": {"pretrain": fit_log.seconds},
+        }
 
         # stage 2: ranking fine-tuning on impression groups
         if cfg.fine_tune:
             stage = self.finetune(dataset, epochs=cfg.finetune_epochs, seed=cfg.seed + 1, index=index)
             log["finetune_loss"], log["finetune_groups"] = stage["finetune_loss"], stage["finetune_groups"]
+            log["finetune_stopped_by"] = stage["stopped_by"]
             log["seconds"]["finetune"] = stage["seconds"]
         else:
-            log["finetune_groups"] = 0
+            log["finetune_loss"], log["finetune_groups"] = [], 0
         log["temperature"] = float(self.net.log_temperature.detach().exp())
         self.net.eval()
         self._item_vectors = None
@@ -558,33 +579,34 @@ class RankingTwoTower(Recommender):
         self, dataset: Dataset, epochs: int = 1, seed: int = 0, index: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         """The ranking stage alone (eq. 2) on `dataset`'s impression groups: also the paper's continuous weekly
-        fine-tuning on new data (§4.2). Trains the context tower only when `context_debiasing` is set."""
+        fine-tuning on new data (§4.2). Trains the context tower only when `context_debiasing` is set. A fixed
+        number of epochs, no early stopping: the paper fine-tunes one epoch because more overfits."""
         net = self._require_net()
         cfg = self.config
         started = time.perf_counter()
         rng = np.random.default_rng(seed)
         groups = self._impression_groups(dataset.events)
-        log: dict[str, Any] = {"finetune_loss": [], "finetune_groups": 0 if groups is None else len(groups["starts"])}
+        log: dict[str, Any] = {"finetune_loss": [], "finetune_groups": 0 if groups is None else len(groups["starts"]),
+                               "stopped_by": None}
         if groups is not None and len(groups["starts"]):
             index = self._history_index(dataset.events) if index is None else index
+
+            def group_loss(chosen: np.ndarray) -> torch.Tensor:
+                r, batch = self._group_similarities(index, groups, chosen)
+                return self._finetune_total(self.finetune_losses(r, batch))
+
             params = [
                 p for n, p in net.named_parameters() if cfg.context_debiasing or not n.startswith("context_tower")
             ]
-            optimizer = torch.optim.Adam(params, lr=cfg.finetune_lr)
-            for _ in range(epochs):
-                net.train()
-                order = rng.permutation(len(groups["starts"]))
-                total, steps = 0.0, 0
-                for s in range(0, len(order), cfg.group_batch_size):
-                    r, batch = self._group_similarities(index, groups, order[s : s + cfg.group_batch_size])
-                    loss = self._finetune_total(self.finetune_losses(r, batch))
-                    optimizer.zero_grad()
-                    loss.backward()
-                    nn.utils.clip_grad_norm_(params, cfg.grad_clip)
-                    optimizer.step()
-                    total += float(loss.detach())
-                    steps += 1
-                log["finetune_loss"].append(total / max(steps, 1))
+            trainer = Trainer(
+                net, torch.optim.Adam(params, lr=cfg.finetune_lr), epochs=epochs, patience=cfg.patience,
+                time_cap_seconds=cfg.time_cap_seconds, grad_clip=cfg.grad_clip, name=f"{self.name} fine-tuning",
+            )  # fmt: skip
+            stage = trainer.fit(
+                lambda epoch: batches_of(rng.permutation(len(groups["starts"])), cfg.group_batch_size), group_loss
+            )
+            log["finetune_loss"] = [record["loss"] for record in stage.epochs if "loss" in record]
+            log["stopped_by"] = stage.stopped_by
         net.eval()
         self._item_vectors = None
         log["seconds"] = time.perf_counter() - started

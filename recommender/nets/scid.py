@@ -24,9 +24,6 @@ Decisions where the paper is silent:
 
 from __future__ import annotations
 
-import copy
-import math
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +34,7 @@ from torch import nn
 
 from recommender.base import Query, Recommender, pick_device, register
 from recommender.data import ACTION_CODE, INTERACTION_CODES, Dataset, ItemTable
+from recommender.nets.training import Monitor, Trainer, TrainingConfig, seed_everything
 
 HEADS: tuple[str, ...] = ("next", "purchase")
 ATTRIBUTES: tuple[str, ...] = ("title", "product", "price")
@@ -59,7 +57,7 @@ TEXT_DIM = 384  # all-MiniLM-L6-v2
 
 
 @dataclass
-class SCIDConfig:
+class SCIDConfig(TrainingConfig):
     hidden: int = 256  # GRU state (paper §6.2)
     encoder: str = "gru"  # "gru" | "ma": the paper's moving-average encoder baseline (end of §5)
     encoder_ma_decay: float = 0.3  # "ma" encoder: weight of the newest step
@@ -80,7 +78,6 @@ class SCIDConfig:
     lr: float = 1e-3  # Adam (paper §6.2)
     valid_fraction: float = 0.1  # the latest segments, for early stopping when `fit` gets no `valid`
     max_segments: int | None = None  # cap on training segments (the latest are kept); None = all
-    seed: int = 0
 
 
 # -- the incremental state ---------------------------------------------------------------------------------
@@ -417,8 +414,7 @@ class SCID(Recommender):
 
     def fit(self, dataset: Dataset, valid: Dataset | None = None) -> dict[str, Any]:
         cfg = self.config
-        torch.manual_seed(cfg.seed)
-        rng = np.random.default_rng(cfg.seed)
+        rng = seed_everything(cfg.seed)
         items = dataset.items
         log_price = np.log1p(np.maximum(items.price.astype(np.float64), 0.0))
         self.price_mean = float(log_price.mean()) if len(log_price) else 0.0
@@ -438,49 +434,29 @@ class SCID(Recommender):
         if not train_segments:
             raise ValueError("SCID.fit: no session with at least two steps in the data set")
 
-        optimizer = torch.optim.Adam(self.net.parameters(), lr=cfg.lr)
-        log: dict[str, Any] = {
+        def batch_loss(chosen: np.ndarray) -> tuple[torch.Tensor, dict[str, float]]:
+            losses = self._losses(self._batch([train_segments[i] for i in chosen]))
+            # the uncertainty-weighted objective is optimised; the plain sum of the task losses is logged too
+            return self._weighted(losses), {"task_loss": float(sum(v.detach() for v in losses.values()))}
+
+        def validate() -> dict[str, float]:
+            tasks = self.evaluate_losses(valid_segments)
+            return {"valid_loss": tasks.pop("total"), **{f"valid_{task}": value for task, value in tasks.items()}}
+
+        trainer = Trainer(
+            self.net, torch.optim.Adam(self.net.parameters(), lr=cfg.lr), epochs=cfg.epochs, patience=cfg.patience,
+            time_cap_seconds=cfg.time_cap_seconds, name=self.name,
+            monitor=Monitor("valid_loss", higher_is_better=False, min_delta=1e-6),
+        )  # fmt: skip
+        fit_log = trainer.fit(
+            lambda epoch: self._length_batches(train_segments, rng), batch_loss, validate if valid_segments else None
+        )
+        return {
             "train_segments": len(train_segments),
             "valid_segments": len(valid_segments),
-            "train_loss": [],  # uncertainty-weighted objective, mean over steps of the epoch
-            "train_task_loss": [],  # unweighted sum of the task losses, mean over steps
-            "valid_loss": [],  # unweighted sum of the task losses on the validation segments
-            "valid_tasks": [],
-            "epoch_seconds": [],
+            **fit_log.as_dict(),
+            "task_weights": dict(zip(TASKS, torch.exp(-self.net.log_vars).tolist(), strict=True)),
         }
-        best, best_state, stale = math.inf, None, 0
-        for _epoch in range(cfg.epochs):
-            started = time.perf_counter()
-            self.net.train()
-            weighted, raw, steps = 0.0, 0.0, 0
-            for chosen in self._length_batches(train_segments, rng):
-                losses = self._losses(self._batch([train_segments[i] for i in chosen]))
-                loss = self._weighted(losses)
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                weighted += float(loss.detach())
-                raw += float(sum(v.detach() for v in losses.values()))
-                steps += 1
-            log["train_loss"].append(weighted / steps)
-            log["train_task_loss"].append(raw / steps)
-            if valid_segments:
-                tasks = self.evaluate_losses(valid_segments)
-                log["valid_loss"].append(tasks["total"])
-                log["valid_tasks"].append(tasks)
-                if tasks["total"] < best - 1e-6:
-                    best, best_state, stale = tasks["total"], copy.deepcopy(self.net.state_dict()), 0
-                else:
-                    stale += 1
-            log["epoch_seconds"].append(time.perf_counter() - started)
-            if valid_segments and stale >= cfg.patience:
-                break
-        if best_state is not None:
-            self.net.load_state_dict(best_state)
-        log["epochs"] = len(log["train_loss"])
-        log["task_weights"] = dict(zip(TASKS, torch.exp(-self.net.log_vars).tolist(), strict=True))
-        self.net.eval()
-        return log
 
     # -- SCID features -----------------------------------------------------------------------------------
     def _require_net(self) -> ScidNet:

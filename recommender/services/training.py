@@ -44,6 +44,7 @@ MODEL_UNKNOWN = "Unknown recommender {name!r}; known: {known}."
 PROTOCOL_UNKNOWN = "Unknown protocol {protocol!r}; expected one of: " + ", ".join(PROTOCOLS) + "."
 CANDIDATES_UNKNOWN = "Unknown candidate set {candidates!r}; expected one of: " + ", ".join(CANDIDATE_MODES) + "."
 EVALUATION_FAILED = "Cannot evaluate {name} with the {protocol} protocol: {reason}"
+TRAINING_PARAMETER_UNKNOWN = "Unknown training parameter(s) {names}; the shared ones are: {known}."
 VERSION_NO_CHECKPOINT = "Version #{pk} of {name} has no checkpoint (evaluation only); train it to serve it."
 NO_IMPRESSIONS = (
     "The ctr protocol needs impressions with click labels in the test period; {dataset} has none "
@@ -129,12 +130,37 @@ def recommender_names_resolve(*, names: list[str]) -> list[str]:
     return list(dict.fromkeys(resolved))
 
 
-def _config_with_epochs(name: str, epochs: int | None) -> tuple[dict[str, Any], bool]:
-    """({"epochs": N} when the model's config has an `epochs` field, else {}), whether it was applied."""
-    if epochs is None:
-        return {}, False
+def training_overrides(*, name: str, training: dict[str, Any] | None) -> tuple[dict[str, Any], list[str]]:
+    """The shared training parameters of `training` (None values left out) that `name`'s config has, and a note
+    per parameter it lacks (baselines count, they do not train). Unknown parameter names are an error."""
+    from recommender.nets.training import TRAINING_PARAMETERS
+
+    wanted = {k: v for k, v in (training or {}).items() if v is not None}
+    unknown = sorted(set(wanted) - set(TRAINING_PARAMETERS))
+    if unknown:
+        raise ApplicationError(TRAINING_PARAMETER_UNKNOWN.format(
+            names=", ".join(unknown), known=", ".join(TRAINING_PARAMETERS)))
     fields = {f.name for f in dataclasses.fields(registry_entry(name).cls.config_class)}
-    return ({"epochs": epochs}, True) if "epochs" in fields else ({}, False)
+    applied = {k: v for k, v in wanted.items() if k in fields}
+    notes = [f"{name} has no {k} setting; --{k.replace('_', '-')} ignored" for k in wanted if k not in fields]
+    return applied, notes
+
+
+def training_summary(name: str, fit_log: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """(metrics to record: epochs run and why training stopped, report notes): loud when the time cap bound,
+    since then the result depends on the machine's load rather than on the data."""
+    from recommender.nets.training import STOPPED_BY_TIME_CAP
+
+    if "stopped_by" not in fit_log:
+        return {}, []
+    summary = {"epochs_run": fit_log.get("epochs_run"), "stopped_by": fit_log["stopped_by"]}
+    best = f", best epoch {fit_log['best_epoch']}" if fit_log.get("best_epoch") else ""
+    notes = [f"{name}: {fit_log.get('epochs_run')} of {fit_log.get('max_epochs')} epochs, stopped by "
+             f"{fit_log['stopped_by']}{best}"]
+    if fit_log["stopped_by"] == STOPPED_BY_TIME_CAP:
+        notes.append(f"WARNING: {name} was stopped by its {fit_log.get('time_cap_seconds')} s time cap; its metrics "
+                     "depend on how busy the machine was")
+    return summary, notes
 
 
 def _json_safe(value: Any) -> Any:
@@ -200,6 +226,7 @@ class EvaluationRun:
     result: dict[str, Any]  # what write_report takes: dataset, protocol, models, sizes, seconds, notes
     paths: dict[str, Path]
     versions: dict[str, ModelVersion]
+    training_notes: list[str] = field(default_factory=list)  # epochs run, why training stopped, ignored settings
 
 
 def model_evaluate(
@@ -211,25 +238,32 @@ def model_evaluate(
     max_sessions: int | None = None,
     candidates: str = "active",
     record: bool = True,
+    training: dict[str, Any] | None = None,
     progress: Progress | None = None,
 ) -> EvaluationRun:
     """Fit each model on `data.train`, score it on `data.test` under `protocol`, write metrics.json /
     report.md / recall_at_k.png to `out_dir`, and (with `record`) store one inactive, checkpoint-less
-    `ModelVersion` per model holding `{protocol: metrics}`."""
+    `ModelVersion` per model holding `{protocol: metrics}`. `training` sets shared training parameters
+    (`epochs`, `lr`, ...) of every model that has them."""
     names = recommender_names_resolve(names=names)
     _check_protocol(protocol, candidates, data)
     started = time.perf_counter()
     results: dict[str, dict[str, Any]] = {}
     models: dict[str, Recommender] = {}
+    training_notes: list[str] = []
     for name in names:
-        model = create_recommender(name)
-        _, fit_seconds = _fit(model, data)
+        config, notes = training_overrides(name=name, training=training)
+        model = create_recommender(name, config)
+        fit_log, fit_seconds = _fit(model, data)
         metrics = _evaluate_one(name=name, model=model, data=data, protocol=protocol, max_sessions=max_sessions,
                                 candidates=candidates, progress=progress)
         metrics["fit_seconds"] = fit_seconds
+        summary, summary_notes = training_summary(name, fit_log)
+        metrics.update(summary)
+        training_notes += notes + summary_notes
         results[name] = _json_safe(metrics)
         models[name] = model
-    notes = list(data.notes)
+    notes = list(data.notes) + training_notes
     if protocol in ("vip", "home"):
         notes.append(f"candidates: {candidates}")
     if max_sessions is not None:
@@ -258,7 +292,7 @@ def model_evaluate(
                     metrics={protocol: metrics},
                     dataset=data.name[:120],
                 )
-    return EvaluationRun(result=result, paths=paths, versions=versions)
+    return EvaluationRun(result=result, paths=paths, versions=versions, training_notes=training_notes)
 
 
 # -- training ----------------------------------------------------------------------------------------------------
@@ -327,6 +361,7 @@ def model_train(
     name: str,
     force: bool = False,
     epochs: int | None = None,
+    training: dict[str, Any] | None = None,
     out_dir: str | Path | None = None,
     test_days: float | None = None,
     max_sessions: int | None = None,
@@ -337,24 +372,26 @@ def model_train(
     """Train `name` on the database's events before the time split, evaluate it on its primary protocol,
     save the checkpoint under `out_dir` (default RECOMMENDER_ARTIFACTS_DIR) with metrics.json / report.md,
     register a `ModelVersion`, and activate it when it beats every other baseline on the primary metric (or
-    with `force`). `max_sessions` caps the test sessions (request groups for ctr) of every evaluation. Pass
-    `data` / `baseline_cache` to share them across several models."""
+    with `force`). `epochs` and `training` set shared training parameters (`epochs`, `lr`, ...); a parameter
+    the model lacks is noted. `max_sessions` caps the test sessions (request groups for ctr) of every
+    evaluation. Pass `data` / `baseline_cache` to share them across several models."""
     (name,) = recommender_names_resolve(names=[name])
     entry = registry_entry(name)
     protocol, metric = primary_metric(name, entry.cls)
     data = data or evaluation_data_from_db(test_days=test_days, action="train")
     _check_protocol(protocol, "active", data)
     out = Path(out_dir) if out_dir is not None else Path(settings.RECOMMENDER_ARTIFACTS_DIR)
-    notes: list[str] = []
-    config, applied = _config_with_epochs(name, epochs)
-    if epochs is not None and not applied:
-        notes.append(f"{name} has no epochs setting; --epochs ignored")
+    config, notes = training_overrides(name=name, training={**(training or {}), "epochs": epochs}
+                                       if epochs is not None else training)
 
     model = create_recommender(name, config)
     fit_log, fit_seconds = _fit(model, data)
     metrics = _evaluate_one(name=name, model=model, data=data, protocol=protocol, max_sessions=max_sessions,
                             candidates="active", progress=progress)
     metrics["fit_seconds"] = fit_seconds
+    summary, summary_notes = training_summary(name, fit_log)
+    metrics.update(summary)
+    notes += summary_notes
     metrics = _json_safe(metrics)
     baselines = baseline_metrics(data=data, protocol=protocol, metric=metric, exclude=name, max_sessions=max_sessions,
                                  cache=baseline_cache, progress=progress)

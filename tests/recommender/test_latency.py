@@ -15,7 +15,7 @@ from tests.recommender.served import listings_with_text_vectors, pwprec_trained_
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-TINY = {"d": 64, "n_layers": 1, "n_heads": 2, "max_epochs": 1, "n_interests": 2, "interest_hidden": 16,
+TINY = {"d": 64, "n_layers": 1, "n_heads": 2, "epochs": 1, "n_interests": 2, "interest_hidden": 16,
         "categorical_dim": 4, "item_blocks": 1, "batch_size": 32, "home_batch_size": 32}
 
 

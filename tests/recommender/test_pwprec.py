@@ -1,3 +1,5 @@
+import logging
+
 import numpy as np
 import pytest
 import torch
@@ -26,7 +28,7 @@ TINY = {
     "home_max_len": 10,
     "batch_size": 32,
     "home_batch_size": 32,
-    "max_epochs": 3,
+    "epochs": 3,
     "patience": 5,
     "dropout": 0.0,
     "lr": 5e-3,
@@ -168,7 +170,7 @@ def test_multi_interest_fusion():
 
 def test_training_lowers_the_loss():
     torch.manual_seed(0)
-    model = create_recommender("pwprec", {**TINY, "max_epochs": 4, "valid_fraction": 0.0})
+    model = create_recommender("pwprec", {**TINY, "epochs": 4, "valid_fraction": 0.0})
     log = model.fit(_dataset())
     losses = [e["vip_loss"] for e in log["epochs"]]
     home = [e["home_loss"] for e in log["epochs"]]
@@ -179,7 +181,7 @@ def test_training_lowers_the_loss():
 
 def test_user_vectors_per_surface():
     torch.manual_seed(0)
-    model = create_recommender("pwprec", {**TINY, "max_epochs": 1})
+    model = create_recommender("pwprec", {**TINY, "epochs": 1})
     data = _dataset()
     model.fit(data)
     history = [100, 104, 108]
@@ -212,7 +214,7 @@ def test_user_vectors_per_surface():
 
 def test_save_load_gives_identical_scores(tmp_path):
     torch.manual_seed(0)
-    model = create_recommender("pwprec", {**TINY, "max_epochs": 1})
+    model = create_recommender("pwprec", {**TINY, "epochs": 1})
     data = _dataset()
     model.fit(data)
     path = model.save(tmp_path / "pwprec.pt")
@@ -227,7 +229,7 @@ def test_save_load_gives_identical_scores(tmp_path):
 @pytest.mark.parametrize("name", ["pwprec", "pwprec_gru", "pwprec_sasrec"])
 def test_variants_train_and_learn_the_walk(name):
     torch.manual_seed(0)
-    model = create_recommender(name, {**TINY, "max_epochs": 8, "valid_fraction": 0.0, "train_home": False})
+    model = create_recommender(name, {**TINY, "epochs": 8, "valid_fraction": 0.0, "train_home": False})
     log = model.fit(_dataset(text=False))  # id embeddings only
     assert model.use_item_id
     assert log["epochs"][-1]["vip_loss"] < log["epochs"][0]["vip_loss"]
@@ -238,10 +240,25 @@ def test_variants_train_and_learn_the_walk(name):
     assert model.user_vectors(Query(history=[100, 104], surface="home")).shape == (1, 16)
 
 
-def test_time_budget_stops_training_early():
-    model = create_recommender("pwprec", {**TINY, "max_epochs": 50, "max_train_seconds": 1e-9})
+def test_time_cap_is_a_loud_safety_net(caplog):
+    model = create_recommender("pwprec", {**TINY, "epochs": 50, "time_cap_seconds": 1e-9})
+    with caplog.at_level(logging.WARNING, logger="recommender.nets.training"):
+        log = model.fit(_dataset())
+    assert len(log["epochs"]) == 1 and log["epochs_run"] == 1
+    assert log["stopped_by"] == "time_cap"
+    assert any("time cap" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
+
+
+def test_validation_recall_is_a_share_and_picks_the_kept_epoch():
+    model = create_recommender("pwprec", {**TINY, "epochs": 3, "valid_fraction": 0.3})
     log = model.fit(_dataset())
-    assert len(log["epochs"]) == 1
+    assert log["monitor"] == "valid_recall@20" and log["vip_valid_samples"] > 0 and log["home_valid_samples"] > 0
+    for record in log["epochs"]:
+        surfaces = [record["vip_valid_recall@20"], record["home_valid_recall@20"]]
+        assert all(0.0 <= value <= 1.0 for value in surfaces)
+        assert record["valid_recall@20"] == pytest.approx(np.mean(surfaces))
+    kept = log["epochs"][log["best_epoch"] - 1]["valid_recall@20"]
+    assert log["best_valid"] == kept == max(record["valid_recall@20"] for record in log["epochs"])
 
 
 # -- the near-real-time task ---------------------------------------------------------------------------------------
@@ -266,7 +283,7 @@ def served_tiny_pwprec(tmp_path, settings):
               action=EventAction.ITEM_VIEW, page="vip", created_at=start + timedelta(hours=step // 3, minutes=u + step))
         for u, user in enumerate(users) for step in range(6)
     ])
-    version = pwprec_trained_and_activated(tmp_path, {**TINY, "d": 64, "max_epochs": 1})
+    version = pwprec_trained_and_activated(tmp_path, {**TINY, "d": 64, "epochs": 1})
     yield version, users
     served_models_forget()
 

@@ -29,11 +29,11 @@ from recommender.ranking_features import (
 
 VIEW, LIKE, BUY = ACTION_CODE["item_view"], ACTION_CODE["item_like"], ACTION_CODE["buy_comp"]
 TINY = {
-    "max_vip_queries": 150, "max_home_queries": 60, "per_source": 10, "num_trees": 15, "min_data_in_leaf": 5,
-    "early_stopping": 5,
+    "max_vip_queries": 150, "max_home_queries": 60, "per_source": 10, "epochs": 15, "min_data_in_leaf": 5,
+    "patience": 5,
     "scid": {"hidden": 16, "product_dim": 8, "min_product_count": 1, "epochs": 1, "batch_size": 32},
     "two_tower": {"dim": 16, "item_blocks": 1, "layers": 1, "heads": 2, "ff_dim": 32, "max_history": 8,
-                  "pretrain_samples": 400, "pretrain_epochs": 1, "batch_size": 64},
+                  "pretrain_samples": 400, "epochs": 1, "batch_size": 64},
 }
 
 

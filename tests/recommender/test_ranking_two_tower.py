@@ -86,7 +86,7 @@ def tiny_config(**overrides) -> RankingTwoTowerConfig:
         dropout=0.0,
         max_history=8,
         batch_size=32,
-        pretrain_epochs=2,
+        epochs=2,
         lr=3e-3,
         group_batch_size=8,
         finetune_epochs=2,
@@ -183,7 +183,7 @@ def test_fine_tuning_lowers_the_fine_tuning_loss(dataset: Dataset) -> None:
 
 
 def test_without_context_debiasing_the_context_tower_stays_untouched(dataset: Dataset) -> None:
-    model = RankingTwoTower(tiny_config(context_debiasing=False, pretrain_epochs=1, finetune_epochs=1))
+    model = RankingTwoTower(tiny_config(context_debiasing=False, epochs=1, finetune_epochs=1))
     log = model.fit(dataset)
     assert log["finetune_loss"]
     assert all(not p.detach().any() for p in model.net.context_tower.parameters())

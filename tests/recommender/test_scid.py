@@ -171,7 +171,7 @@ def test_pretraining_lowers_the_loss(dataset: Dataset) -> None:
     assert after["total"] < 0.8 * before["total"]
     for task in ("buy_session", "next_title", "next_product", "purchase_title"):
         assert after[task] < before[task], task
-    assert log["train_loss"][-1] < log["train_loss"][0]
+    assert log["epochs"][-1]["loss"] < log["epochs"][0]["loss"]
     assert set(log["task_weights"]) >= {"buy_item", "next_price", "purchase_product"}
 
 

@@ -17,8 +17,8 @@ from tests.recommender.served import listings_with_text_vectors, pwprec_trained_
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-TINY = {"d": 64, "n_layers": 1, "n_heads": 2, "max_epochs": 2, "n_interests": 2, "interest_hidden": 32,
-        "batch_size": 32, "home_batch_size": 32, "max_train_seconds": 30}
+TINY = {"d": 64, "n_layers": 1, "n_heads": 2, "epochs": 2, "n_interests": 2, "interest_hidden": 32,
+        "batch_size": 32, "home_batch_size": 32}
 
 
 @pytest.fixture

@@ -42,6 +42,30 @@ def positive_int(text: str) -> int:
     return int(value)
 
 
+def non_negative_int(text: str) -> int:
+    if text.strip() == "0":
+        return 0
+    return positive_int(text)
+
+
+def add_training_arguments(parser: CommandParser) -> None:
+    """The shared training parameters (`recommender/nets/training.py`), for every model that has them."""
+    group = parser.add_argument_group("training (models that train; baselines ignore these)")
+    group.add_argument("--epochs", type=positive_int, default=None, metavar="N",
+                       help="most training epochs (boosting rounds for the ranker); early stopping may end sooner")
+    group.add_argument("--lr", type=positive_number, default=None, metavar="X", help="learning rate")
+    group.add_argument("--patience", type=positive_int, default=None, metavar="N",
+                       help="epochs without a better validation metric before stopping")
+    group.add_argument("--time-cap-seconds", type=positive_number, default=None, metavar="S",
+                       help="safety net: stop training after S seconds with a warning (default: hours)")
+    group.add_argument("--seed", type=non_negative_int, default=None, metavar="N", help="random seed")
+
+
+def training_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The shared training parameters given on the command line (None = the model's default)."""
+    return {name: options[name] for name in ("epochs", "lr", "patience", "time_cap_seconds", "seed")}
+
+
 def metrics_table(models: dict[str, dict[str, Any]], protocol: str) -> str:
     """A plain-text table of the headline metrics, one row per model."""
     columns = TABLE_COLUMNS["ctr" if protocol == "ctr" else "ranking"]
@@ -87,6 +111,7 @@ class Command(BaseCommand):
                                  "every training item (training)")
         parser.add_argument("--no-record", action="store_true", help="do not store ModelVersion rows")
         parser.add_argument("--no-progress", action="store_true", help="do not draw progress bars on stderr")
+        add_training_arguments(parser)
 
     def handle(self, *args: object, **options: Any) -> None:
         names = [n.strip() for n in options["models"].split(",") if n.strip()]
@@ -122,7 +147,8 @@ class Command(BaseCommand):
             run = model_evaluate(
                 names=names, data=data, protocol=protocol, out_dir=options["out"],
                 max_sessions=options["max_sessions"], candidates=options["candidates"],
-                record=not options["no_record"], progress=progress_bars(not options["no_progress"]),
+                record=not options["no_record"], training=training_options(options),
+                progress=progress_bars(not options["no_progress"]),
             )
         except ApplicationError as error:
             raise CommandError(error.message) from None
@@ -131,6 +157,8 @@ class Command(BaseCommand):
 
         self.stdout.write(f"protocol: {protocol}")
         self.stdout.write(metrics_table(run.result["models"], protocol))
+        for note in run.training_notes:
+            self.stdout.write(self.style.WARNING(note) if note.startswith("WARNING") else note)
         for name, version in run.versions.items():
             self.stdout.write(f"recorded {name} as model version #{version.pk}")
         self.stdout.write(f"wrote {', '.join(str(p) for p in run.paths.values())}")

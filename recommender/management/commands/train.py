@@ -1,4 +1,4 @@
-"""`python manage.py train MODEL|all [--force] [--epochs N] [--out-dir DIR] [--test-days N]`."""
+"""`python manage.py train MODEL|all [--force] [--epochs N] [--lr X] [--out-dir DIR] [--test-days N]`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from marketplace.errors import ApplicationError
-from recommender.management.commands.evaluate import positive_int, positive_number
+from recommender.management.commands.evaluate import (
+    add_training_arguments,
+    positive_int,
+    positive_number,
+    training_options,
+)
 from recommender.management.progress import progress_bars
 from recommender.services import TrainResult, evaluation_data_from_db, model_train, recommender_names_resolve
 
@@ -29,7 +34,7 @@ def comparison_lines(result: TrainResult) -> list[str]:
         verdict = "beats" if result.beats_baselines else "does not beat"
         lines.append(f"  {verdict} the best baseline {result.best_baseline} {_value(best)} by {delta:+.4f}"
                      f" (baselines: {others})")
-    lines += [f"  note: {note}" for note in result.notes]
+    lines += [f"  {note}" if note.startswith("WARNING") else f"  note: {note}" for note in result.notes]
     lines.append(f"  checkpoint: {result.checkpoint}")
     if result.activated:
         how = " (forced)" if result.forced and not result.beats_baselines else ""
@@ -50,8 +55,6 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("model", metavar="MODEL", help="registry name (popularity, pwprec, ...) or 'all'")
         parser.add_argument("--force", action="store_true", help="activate the new version even if it loses")
-        parser.add_argument("--epochs", type=positive_int, default=None, metavar="N",
-                            help="training epochs, for models that have them")
         parser.add_argument("--out-dir", default=None, metavar="DIR",
                             help="where checkpoints and reports go (default: RECOMMENDER_ARTIFACTS_DIR)")
         parser.add_argument("--test-days", type=positive_number, default=None, metavar="N",
@@ -60,6 +63,7 @@ class Command(BaseCommand):
                             help="evaluate on the first N test sessions only (request groups for ctr); "
                                  "the baselines are measured on the same ones")
         parser.add_argument("--no-progress", action="store_true", help="do not draw progress bars on stderr")
+        add_training_arguments(parser)
 
     def handle(self, *args: object, **options: Any) -> None:
         progress = progress_bars(not options["no_progress"])
@@ -76,7 +80,7 @@ class Command(BaseCommand):
         for name in names:
             try:
                 result = model_train(
-                    name=name, force=options["force"], epochs=options["epochs"], out_dir=options["out_dir"],
+                    name=name, force=options["force"], training=training_options(options), out_dir=options["out_dir"],
                     max_sessions=options["max_sessions"], data=data, baseline_cache=baseline_cache, progress=progress,
                 )
             except ApplicationError as error:
