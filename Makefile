@@ -18,12 +18,13 @@ setup: $(STAMP)  ## create .venv with every dependency
 demo: setup  ## start services, seed demo data, build everything, serve the storefront
 	$(PY) manage.py demo
 
-# pytest starts the embedded services it needs and stops, at the end, those it started (tests/conftest.py).
-test: setup  ## run the whole test suite against the embedded Postgres and Redis
-	$(PY) -m pytest $(PYTEST_ARGS)
-
-lint: setup
+lint: setup  ## ruff on the whole repo, mypy on the files pyproject.toml lists (the code free of Django)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+# pytest starts the embedded services it needs and stops, at the end, those it started (tests/conftest.py).
+test: lint  ## lint (stops at the first finding), then run the whole test suite against the embedded Postgres and Redis
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 stack-up: setup
 	$(PY) manage.py stack up

@@ -78,6 +78,14 @@ class ListingSource(models.TextChoices):
     SESSIONS = "sessions", "Session file import"
 
 
+class ListingQuerySet(models.QuerySet):
+    def available_to(self, viewer_id: int | None) -> ListingQuerySet:
+        """Listings this viewer may be shown: active (invariant 1: never sold, reserved or removed) and not their own
+        (invariant 3). The one spelling of the rule for querysets; raw SQL spells it next to its query."""
+        queryset = self.filter(status=ListingStatus.ACTIVE)
+        return queryset if viewer_id is None else queryset.exclude(seller_id=viewer_id)
+
+
 class Listing(models.Model):
     """One physical item for sale (MerRec `item_id`)."""
 
@@ -109,10 +117,15 @@ class Listing(models.Model):
     # computed for new listings at once: content-only towers make a brand-new listing recommendable.
     pwprec_vector = VectorField(dimensions=MODEL_VECTOR_DIM, null=True, blank=True)
     mercatran_vector = VectorField(dimensions=MODEL_VECTOR_DIM, null=True, blank=True)
-    two_tower_vector = VectorField(dimensions=MODEL_VECTOR_DIM, null=True, blank=True)
+    # The model version each vector was computed with: a search for a user's vectors of version v reads only item
+    # vectors of version v, so a backfill after an activation never mixes two versions' spaces.
+    pwprec_vector_version = models.PositiveIntegerField(null=True, blank=True)
+    mercatran_vector_version = models.PositiveIntegerField(null=True, blank=True)
     # Weighted full-text document (brand and leaf category A, title B, upper categories C, description D), kept
     # by a database trigger (migration 0006) so every write path, bulk imports included, indexes the listing.
     search_vector = SearchVectorField(null=True, blank=True, editable=False)
+
+    objects = ListingQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -144,7 +157,7 @@ class Listing(models.Model):
             *[
                 HnswIndex(name=f"listing_{column}_hnsw", fields=[column], m=16, ef_construction=64,
                           opclasses=["vector_cosine_ops"])
-                for column in ("pwprec_vector", "mercatran_vector", "two_tower_vector")
+                for column in ("pwprec_vector", "mercatran_vector")
             ],
         ]
 

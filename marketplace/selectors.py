@@ -33,10 +33,8 @@ from marketplace.spelling import (
 
 def listing_list_active(*, viewer_id: int | None = None) -> QuerySet[Listing]:
     """Listings that may be shown: active, and not the viewer's own (invariants 1 and 3), newest first."""
-    queryset = Listing.objects.filter(status=ListingStatus.ACTIVE)
-    if viewer_id is not None:
-        queryset = queryset.exclude(seller_id=viewer_id)
-    return queryset.select_related("brand", "c0", "c1", "c2").order_by("-created_at", "-pk")
+    return (Listing.objects.available_to(viewer_id).select_related("brand", "c0", "c1", "c2")
+            .order_by("-created_at", "-pk"))
 
 
 # ts_rank weights of D, C, B, A. Brand and leaf category (A) are picked from lists, so a match there says most;
@@ -68,7 +66,7 @@ def listing_search(
     Unlike recommendations, search shows the viewer's own listings (a seller looks for what they posted),
     annotated `is_own`.
     """
-    queryset = Listing.objects.filter(status=ListingStatus.ACTIVE).select_related("brand", "c0", "c1", "c2")
+    queryset = Listing.objects.available_to(None).select_related("brand", "c0", "c1", "c2")  # own ones included
     is_own = ExpressionWrapper(Q(seller_id=viewer_id), output_field=BooleanField()) if viewer_id else Value(False)
     queryset = queryset.annotate(is_own=is_own)
     if category is not None:

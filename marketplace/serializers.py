@@ -8,12 +8,6 @@ from marketplace.models import Category, Listing
 from marketplace.services.events import CLIENT_ACTIONS, EVENT_ACTION_SERVER_ONLY, MAX_BATCH
 
 
-class CategoryRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Category
-        fields = ["id", "name", "level"]
-
-
 class ListingSerializer(serializers.ModelSerializer):
     brand = serializers.CharField(source="brand.name", default=None, read_only=True, allow_null=True)
     seller = serializers.CharField(source="seller.username", read_only=True)

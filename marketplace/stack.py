@@ -16,7 +16,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
-import shutil
 import signal
 import subprocess
 import time
@@ -389,9 +388,3 @@ def stack_session_close() -> list[str]:
         names = _session_started_read()
         _session_started_write(set())
         return _stop(names)
-
-
-def stack_destroy() -> None:
-    """Stop everything and delete `.data/` (for `make clean`)."""
-    stack_down()
-    shutil.rmtree(DATA_DIR, ignore_errors=True)

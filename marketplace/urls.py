@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
@@ -32,6 +33,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("demo/switch/", views.demo_switch, name="demo-switch"),
+    path("admin/status/", RedirectView.as_view(pattern_name="admin:jobs_backgroundjob_changelist"), name="status"),
     path("admin/", admin.site.urls),
     path("api/recommendations/home/", recommender_apis.HomeRecommendationsApi.as_view(), name="api-home"),
     path("api/recommendations/item/<int:listing_id>/", recommender_apis.ItemRecommendationsApi.as_view(),

@@ -42,7 +42,7 @@ class EmptyConfig:
 class Recommender(ABC):
     """Base class: subclasses set `name` and `config_class`, and implement fit / score / state."""
 
-    name: ClassVar[str] = ""
+    name: str = ""  # the registry name; an instance built under a variant's name carries that one
     config_class: ClassVar[type] = EmptyConfig
 
     def __init__(self, config: Any = None) -> None:

@@ -451,7 +451,7 @@ class ContentKnn(BaselineRecommender):
         with_profile = [q for q, p in enumerate(profiles) if p is not None]
         if with_profile:
             safe = np.where(idx >= 0, idx, 0)
-            matrix = np.stack([profiles[q] for q in with_profile])  # (b', d)
+            matrix = np.stack([p for p in profiles if p is not None])  # (b', d), the rows of with_profile
             similarity = (matrix @ self.vectors.T)[:, safe].astype(np.float64)  # (b', c) via the whole vocabulary
             scores[with_profile] = np.where(self.has_vector[safe], 1.0 + similarity, 0.0)
         return self._at_candidates(scores, idx)

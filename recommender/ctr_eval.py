@@ -96,8 +96,11 @@ def evaluate_ctr(
             for metric in ("auc", "gauc"):
                 reference = table[base_name][split][metric] if base_name else None
                 value = row[metric]
-                ok = value is not None and reference is not None and reference != 0.5
-                row[f"{metric}_ri"] = rel_impr(value, reference) if ok else None
+                row[f"{metric}_ri"] = (
+                    rel_impr(value, reference)
+                    if value is not None and reference is not None and reference != 0.5
+                    else None
+                )
     return {
         "split_by": split_by,
         "impressions": {split: int(mask.sum()) for split, mask in splits.items()},

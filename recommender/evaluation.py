@@ -514,7 +514,7 @@ def evaluate_model(
     if protocol == "multistep":  # MerRec Table 5 (recommender.mercatran_eval): 4 steps, 3 granularities
         from recommender.mercatran_eval import evaluate_table5
 
-        return evaluate_table5(model, train, test, ks=ks, max_sessions=max_sessions)
+        return evaluate_table5(model, train, test, ks=tuple(ks), max_sessions=max_sessions)
     raise ValueError(f"unknown protocol {protocol!r}; known: {', '.join(PROTOCOLS)}")
 
 

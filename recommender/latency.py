@@ -10,7 +10,10 @@ the pool and recorded through `events_record`, as the storefront does: the inter
 like / cart / offer) and, in a second insert, the impressions of the rows on that page (which enqueue the
 interest-unit counter task on the same queue, as in the demo). The latency of an interest event runs from its
 commit (an on-commit hook registered before the service's own) to the moment a poller sees the user's
-`UserVectors` row with `events_seen >= event id`, then to the moment the Redis copy equals that row.
+`UserVectors` row with `events_seen >= event id`, then to the moment the Redis copy equals that row, and to the moment
+the user's home slate (`recommender.surfaces`), recomputed by the same task after the vectors, is stored (its
+`computed_at` after the commit): the click-to-changed-homepage latency. Without an active version of the model only
+the slates are timed.
 
 The run's events use session ids `nrt-bench-<run id>` and are deleted afterwards (unless `keep_events`); the
 interest-unit counters and the users' vectors are then recomputed from the remaining events, so the dev data
@@ -42,7 +45,7 @@ from marketplace.services.events import EventInput, events_record
 from recommender import serving
 from recommender.models import UserVectors
 
-TARGET_P95_S = 1.0  # the issue's target: p95 event-to-new-vector under 1 s
+TARGET_P95_S = 1.0  # the issues' target: p95 event-to-new-vector, and event-to-new-home-slate, under 1 s
 POLL_SECONDS = 0.01
 QUEUES = ("default", "nrt")  # counters, embeddings ... / user-vector refreshes (settings.CELERY_TASK_ROUTES)
 WORKER_READY_TIMEOUT_S = 60.0
@@ -70,12 +73,14 @@ class Pending:
     committed: float  # time.time() at commit
     stored: float | None = None  # the UserVectors row covering the event was visible
     cached: float | None = None  # the Redis copy equalled that row
+    slated: float | None = None  # the user's home slate computed after the event was visible (recommender.surfaces)
     vectors: list | None = None  # the row's vectors when first seen (what Redis must match)
 
 
 @dataclass
 class RunState:
     space: str
+    vectors: bool = True  # a version of `space` serves: its vectors are timed too (else the home slate only)
     pending: dict[int, Pending] = field(default_factory=dict)  # event id -> Pending
     lock: threading.Lock = field(default_factory=threading.Lock)
     stop: threading.Event = field(default_factory=threading.Event)
@@ -170,7 +175,7 @@ def _poll(state: RunState) -> None:
     try:
         while not state.stop.is_set():
             with state.lock:
-                waiting = [p for p in state.pending.values() if p.cached is None]
+                waiting = [p for p in state.pending.values() if not _done(state, p)]
             if waiting:
                 _poll_once(state, waiting)
             time.sleep(POLL_SECONDS)
@@ -178,7 +183,23 @@ def _poll(state: RunState) -> None:
         connections.close_all()
 
 
+def _done(state: RunState, p: Pending) -> bool:
+    return p.slated is not None and (p.cached is not None or not state.vectors)
+
+
 def _poll_once(state: RunState, waiting: list[Pending]) -> None:
+    unslated = {p.user_id for p in waiting if p.slated is None}
+    if unslated:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT key, extract(epoch FROM computed_at) FROM recommender_surfaceslate "
+                           "WHERE key = ANY(%s)", [[f"home:{user}" for user in unslated]])
+            computed = {key: float(at) for key, at in cursor.fetchall()}
+        now = time.time()
+        for p in waiting:
+            if p.slated is None and computed.get(f"home:{p.user_id}", 0.0) >= p.committed:
+                p.slated = now
+    if not state.vectors:
+        return
     unstored = {p.user_id for p in waiting if p.stored is None}
     now = time.time()
     if unstored:
@@ -257,13 +278,13 @@ def nrt_latency_run(
         raise ApplicationError(ARGUMENTS_INVALID.format(users=users, rate=rate, duration=duration))
     served = serving.served_model(space)
     if served is None:
-        raise ApplicationError(NO_ACTIVE_VERSION.format(space=space))
+        log(NO_ACTIVE_VERSION.format(space=space) + " Timing the home slates only.")
     rng = random.Random(seed)
     pool_users = _users(users, seed)
     listings = _listings(seed)
     run_id = uuid.uuid4().hex[:10]
     session_id = f"nrt-bench-{run_id}"
-    state = RunState(space=space)
+    state = RunState(space=space, vectors=served is not None)
     workers: list[subprocess.Popen] = []
     backlog = {queue: _queue_length(queue) for queue in QUEUES}
     started = time.time()
@@ -280,11 +301,11 @@ def nrt_latency_run(
         poller = threading.Thread(target=_poll, args=(state,), daemon=True)
         poller.start()
         deadline = time.monotonic() + WARMUP_TIMEOUT_S
-        while time.monotonic() < deadline and not all(p.cached for p in state.pending.values()):
+        while time.monotonic() < deadline and not all(_done(state, p) for p in state.pending.values()):
             time.sleep(0.05)
-        if not all(p.cached for p in state.pending.values()):
+        if not all(_done(state, p) for p in state.pending.values()):
             raise ApplicationError(WARMUP_FAILED.format(seconds=WARMUP_TIMEOUT_S))
-        warmup = [p.stored - p.committed for p in state.pending.values() if p.stored]
+        warmup = [p.slated - p.committed for p in state.pending.values() if p.slated]
         with state.lock:
             state.pending.clear()
             state.refreshes.clear()
@@ -311,7 +332,7 @@ def nrt_latency_run(
         drain_deadline = time.monotonic() + timeout
         while time.monotonic() < drain_deadline:
             with state.lock:
-                left = sum(1 for p in state.pending.values() if p.cached is None)
+                left = sum(1 for p in state.pending.values() if not _done(state, p))
             if left == 0:
                 break
             time.sleep(0.05)
@@ -328,9 +349,10 @@ def nrt_latency_run(
     pending = list(state.pending.values())
     stored = [p.stored - p.committed for p in pending if p.stored is not None]
     cached = [p.cached - p.committed for p in pending if p.cached is not None]
+    slated = [p.slated - p.committed for p in pending if p.slated is not None]
     summary = {
         "space": space,
-        "version_id": served[0],
+        "version_id": served[0] if served is not None else None,
         "users": len(pool_users),
         "rate_per_s": rate,
         "duration_s": duration,
@@ -343,7 +365,8 @@ def nrt_latency_run(
         "refreshes_seen": len(state.refreshes),
         "stored": {"n": len(stored), **_percentiles(stored)},
         "cached": {"n": len(cached), **_percentiles(cached)},
-        "missed": len(pending) - len(cached),
+        "slate": {"n": len(slated), **_percentiles(slated)},
+        "missed": sum(1 for p in pending if not _done(state, p)),
         "warmup_ms": round(warmup[0] * 1000, 1) if warmup else None,
         "queue_backlog_at_start": backlog,
         "workers": "started by bench_nrt: celery -Q default and -Q nrt, --concurrency 1 each, OMP_NUM_THREADS=1"
@@ -352,9 +375,9 @@ def nrt_latency_run(
         "events_kept": keep_events,
         "seconds": round(time.time() - started, 1),
     }
-    summary["meets_target"] = summary["cached"]["p95_ms"] is not None and summary["missed"] == 0 and (
-        summary["cached"]["p95_ms"] <= TARGET_P95_S * 1000
-    )
+    timed = [summary["slate"]["p95_ms"]] + ([summary["cached"]["p95_ms"]] if state.vectors else [])
+    summary["meets_target"] = summary["missed"] == 0 and all(
+        p95 is not None and p95 <= TARGET_P95_S * 1000 for p95 in timed)
     return summary
 
 

@@ -200,10 +200,10 @@ def evaluate_multistep(
         }
         for level, (matches, n_relevant, valid) in levels.items():
             prefix = step if level == "item" else f"{step}/{level}"
-            rows = slice(None) if valid is None else valid
+            scored = slice(None) if valid is None else valid
             for k in ks:
-                recall = matches[rows, :k].any(axis=1)
-                ndcg = _dcg_of_matches(matches[rows], k, n_relevant[rows])
+                recall = matches[scored, :k].any(axis=1)
+                ndcg = _dcg_of_matches(matches[scored], k, n_relevant[scored])
                 metrics[f"{prefix}/recall@{k}"] = float(recall.mean()) if recall.size else 0.0
                 metrics[f"{prefix}/ndcg@{k}"] = float(ndcg.mean()) if ndcg.size else 0.0
         for k in ks:

@@ -171,9 +171,9 @@ def train_lambdarank(
             raise lgb.callback.EarlyStopException(env.iteration, env.evaluation_result_list or [])
 
     boosters, trees, rounds = [], [], []
-    for bag in range(max(config.bags, 1)):
+    for bag_index in range(max(config.bags, 1)):
         callbacks = [lgb.early_stopping(config.patience, verbose=False)] if n_valid else []
-        booster = lgb.train(lightgbm_params(config, bag), train_set, num_boost_round=config.epochs,
+        booster = lgb.train(lightgbm_params(config, bag_index), train_set, num_boost_round=config.epochs,
                             valid_sets=[valid_set] if valid_set is not None else [], callbacks=[*callbacks, time_cap])
         rounds.append(int(booster.current_iteration()))
         if booster.best_iteration:  # keep only the trees early stopping (or the time cap) chose
@@ -297,15 +297,18 @@ class Ranker(Recommender):
                 cols = np.searchsorted(flat, c)
                 scores.append({name: m[b, cols] for name, m in matrix.items()})
         sizes = np.array([len(c) for c in candidates], dtype=np.int64)
-        base = base_features(queries, candidates, scores, self.facts, self.sources.models["content"])
+        base = base_features(queries, candidates, scores, self.facts, self.sources.content)
         views = {"relative": self.config.relative, "rank": self.config.rank}
         blocks = [base, *per_query_views(base[:, [BASE_FEATURES.index(n) for n in RELATIVE_BASE]], sizes, **views)]
         if self.config.use_scid:
             scid = self._scid_features(queries, candidates, incremental)
             blocks += [scid, *per_query_views(scid, sizes, **views)]
-        towers = two_towers if two_towers is not None else (
-            {"two_tower": self.two_tower} if self.config.use_two_tower else {})
-        for tower in towers.values():
+        if two_towers is None:
+            two_towers = {}
+            if self.config.use_two_tower:
+                assert self.two_tower is not None
+                two_towers = {"two_tower": self.two_tower}
+        for tower in two_towers.values():
             cosine = np.concatenate([
                 np.asarray(tower.score(q, c), dtype=np.float32)[:, None] if len(c) else np.zeros((0, 1), np.float32)
                 for q, c in zip(queries, candidates, strict=True)

@@ -230,9 +230,9 @@ def ranker_ablation(
     for source in SOURCES:  # each retrieval source's own order, for reference
         models[f"retrieval: {source}"] = ranking_metrics(
             test_q, test_c, split_scores(x_test[:, BASE_FEATURES.index(f"{source}_score")].astype(np.float64)))
-    for tower in ("tt", "tt_pretrain", "tt_nodebias"):  # each two-tower's cosine alone
-        models[f"cosine only: {tower}"] = ranking_metrics(
-            test_q, test_c, split_scores(np.nan_to_num(x_test[:, columns[tower][0]], nan=-2.0).astype(np.float64)))
+    for group in ("tt", "tt_pretrain", "tt_nodebias"):  # each two-tower's cosine alone
+        models[f"cosine only: {group}"] = ranking_metrics(
+            test_q, test_c, split_scores(np.nan_to_num(x_test[:, columns[group][0]], nan=-2.0).astype(np.float64)))
     importance: dict[str, dict[str, float]] = {}
     per_query: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for variant, groups_used in chosen.items():
@@ -250,7 +250,7 @@ def ranker_ablation(
         importance[variant] = {n: round(float(g) / max(float(gain.sum()), 1e-12), 4)
                                for n, g in sorted(zip(feature_names, gain, strict=True), key=lambda x: -x[1])[:10]}
         log(f"{variant}: ndcg@10 {models[variant]['ndcg@10']:.4f} mrr {models[variant]['mrr']:.4f}")
-    gains = {}
+    gains: dict[str, dict[str, float | None]] = {}
     for name, (with_, without) in GAINS.items():
         if with_ not in models or without not in models:
             continue

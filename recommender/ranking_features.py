@@ -15,7 +15,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from recommender.base import Query
-from recommender.baselines import ContentKnn, Cooccurrence, Popularity, SessionKnn, history_of, index_of
+from recommender.baselines import (
+    BaselineRecommender,
+    ContentKnn,
+    Cooccurrence,
+    Popularity,
+    SessionKnn,
+    history_of,
+    index_of,
+)
 from recommender.data import ACTION_CODE, Dataset, EventLog, ItemTable
 from recommender.sequences import DAY, home_samples, vip_samples
 
@@ -167,7 +175,7 @@ def ranking_queries(
             ))
         parts.append(RankingQueries(queries, seqs.item[target_row].astype(np.int64),
                                     _future_labels(seqs, target_row, horizon), seen))
-    order = np.argsort([q.timestamp for p in parts for q in p.queries], kind="stable")
+    order = np.argsort(np.array([q.timestamp for p in parts for q in p.queries], dtype=np.float64), kind="stable")
     merged = RankingQueries(
         [q for p in parts for q in p.queries], np.concatenate([p.target for p in parts]),
         [lab for p in parts for lab in p.labels], np.concatenate([p.seen for p in parts]),
@@ -203,8 +211,9 @@ class CandidateSources:
     """The four retrieval sources: scores over a shared universe of items, and the union of their top lists."""
 
     def __init__(self) -> None:
-        self.models = {"content": ContentKnn(), "cooccurrence": Cooccurrence(), "sknn": SessionKnn(),
-                       "popularity": Popularity()}
+        self.content = ContentKnn()  # also the vectors of the content-similarity features
+        self.models: dict[str, BaselineRecommender] = {
+            "content": self.content, "cooccurrence": Cooccurrence(), "sknn": SessionKnn(), "popularity": Popularity()}
         self.universe = np.zeros(0, dtype=np.int64)
 
     def fit(self, dataset: Dataset) -> None:

@@ -31,19 +31,12 @@ _ef_search_set: ContextVar[int | None] = ContextVar("hnsw_ef_search_set", defaul
 
 
 def listing_ids_available(ids: Sequence[int], *, viewer_id: int | None) -> set[int]:
-    """The ids among `ids` of listings that may be shown to `viewer_id` now: active and not the viewer's own. One
+    """The ids among `ids` of listings that may be shown to `viewer_id` now (`Listing.objects.available_to`). One
     query on the primary key, run for every request right before it answers (caches and slates hold ids only)."""
     unique_ids = list(dict.fromkeys(int(i) for i in ids))
     if not unique_ids:
         return set()
-    sql = f"SELECT id FROM {Listing._meta.db_table} WHERE id = ANY(%s) AND status = %s"
-    params: list[object] = [unique_ids, ListingStatus.ACTIVE]
-    if viewer_id is not None:
-        sql += " AND seller_id <> %s"
-        params.append(viewer_id)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {row[0] for row in cursor.fetchall()}
+    return set(Listing.objects.available_to(viewer_id).filter(pk__in=unique_ids).values_list("pk", flat=True))
 
 
 def vector_array(value: object) -> np.ndarray:

@@ -8,8 +8,10 @@ query time); user vectors live in `UserVectors` (the truth) with a Redis copy (a
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -18,12 +20,11 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-from marketplace.models import Event, Listing
+from marketplace.models import Event
 from recommender.base import Query, Recommender, load_recommender
 from recommender.data import ACTION_CODE
 from recommender.models import ModelVersion, UserVectors
 from recommender.retrieval import vector_literal
-from recommender.versions import model_version_active
 
 logger = logging.getLogger(__name__)
 
@@ -31,19 +32,25 @@ logger = logging.getLogger(__name__)
 VECTOR_COLUMNS: dict[str, str] = {
     "pwprec": "pwprec_vector",
     "mercatran": "mercatran_vector",
-    "ranking_two_tower": "two_tower_vector",
 }
+
+
+def version_column(space: str) -> str:
+    """The Listing column holding the model version each of `space`'s item vectors was computed with."""
+    return f"{VECTOR_COLUMNS[space]}_version"
 # The models a surface uses when their version is active (recommender.surfaces); the other registered models are
 # ablations or parts evaluated on their own, so `make demo` does not spend its background training on them.
 SURFACE_MODELS: tuple[str, ...] = ("pwprec", "mercatran", "iu_boosted", "ranker")
 ACTIVE_CHECK_SECONDS = 30.0  # how stale "which version is active" may be in a web process
+WAIT_CHECK_SECONDS = 1.0  # ... in background work, which must use a newly activated version at once
 USER_VECTOR_CACHE_SECONDS = 24 * 3600
 HISTORY_LENGTH = 50
 PENDING_SECONDS = 30  # a user's refresh counts as pending this long at most (a lost task cannot block them)
 
 _models: dict[str, tuple[int, Recommender]] = {}
-_checked_at: dict[str, float] = {}
 _loading: dict[str, int] = {}  # name -> the version id a thread is loading
+_active: dict[str, ModelVersion] = {}  # the active versions as last read
+_active_at = -math.inf  # time.monotonic() of that read
 _lock = threading.Lock()
 
 
@@ -52,7 +59,7 @@ def _checkpoint_path(version: ModelVersion) -> Path:
     return path if path.is_absolute() else Path(settings.RECOMMENDER_ARTIFACTS_DIR) / path
 
 
-def served_model(name: str, *, wait: bool = False) -> tuple[int, Recommender] | None:
+def served_model(name: str, *, wait: bool = False, recheck: bool = False) -> tuple[int, Recommender] | None:
     """(version id, model) of the active version of `name`, loaded once per process; None when none is active.
 
     A request never waits for a checkpoint to load (seconds for the larger models): with
@@ -61,17 +68,11 @@ def served_model(name: str, *, wait: bool = False) -> tuple[int, Recommender] | 
     (user and item vectors) passes `wait=True`. Web processes start loading the active versions when they start
     (`served_models_preload` from marketplace/wsgi.py), so the first request finds them ready.
     """
-    now = time.monotonic()
+    versions = _versions_active(max_age=0.0 if recheck else WAIT_CHECK_SECONDS if wait else ACTIVE_CHECK_SECONDS)
+    version = versions.get(name)
     with _lock:
         cached = _models.get(name)
-        # "none active" is remembered as long as a loaded model: a surface asks for several models per request
-        fresh = name in _checked_at and now - _checked_at[name] < ACTIVE_CHECK_SECONDS
-        if fresh and (cached is not None or not wait):
-            return cached
-    version = model_version_active(name)
-    with _lock:
-        _checked_at[name] = now
-        if version is None or not version.checkpoint:
+        if version is None:
             _models.pop(name, None)
             return None
         if cached is not None and cached[0] == version.pk:
@@ -82,6 +83,22 @@ def served_model(name: str, *, wait: bool = False) -> tuple[int, Recommender] | 
                 threading.Thread(target=_load, args=(name, version), name=f"load-{name}", daemon=True).start()
             return cached
     return _load(name, version)
+
+
+def _versions_active(*, max_age: float) -> dict[str, ModelVersion]:
+    """{name: its active version with a checkpoint}, read in one query for every model and remembered `max_age`
+    seconds (a page asks about several models; "none active" is remembered as well)."""
+    global _active_at
+    now = time.monotonic()
+    with _lock:
+        if now - _active_at < max_age:
+            return _active
+    versions = {v.name: v for v in ModelVersion.objects.filter(is_active=True).exclude(checkpoint="")}
+    with _lock:
+        _active.clear()
+        _active.update(versions)
+        _active_at = now
+    return versions
 
 
 def _load(name: str, version: ModelVersion) -> tuple[int, Recommender] | None:
@@ -108,16 +125,17 @@ def served_models_preload() -> None:
             served_model(name)
         except Exception:  # no database yet (a first start before migrate): the first request asks again
             logger.warning("could not look up the active %s version at start", name, exc_info=True)
-            with _lock:
-                _checked_at.pop(name, None)
+            return
 
 
 def served_models_forget() -> None:
     """Drop loaded models (tests, and after an activation in this process)."""
+    global _active_at
     with _lock:
         _models.clear()
-        _checked_at.clear()
         _loading.clear()
+        _active.clear()
+        _active_at = -math.inf
 
 
 # -- queries from the database ------------------------------------------------------------------------------
@@ -141,15 +159,19 @@ def user_query(user_id: int, *, surface: str, current_item: int | None = None) -
 
 
 # -- item vectors -------------------------------------------------------------------------------------------
-def item_vectors_store(*, name: str, listing_ids: list[int] | None = None, batch_size: int = 2000) -> int:
-    """Compute `name`'s item vectors for these listings (all when None) and write them to its column."""
+def item_vectors_store(
+    *, name: str, listing_ids: list[int] | None = None, batch_size: int = 2000,
+    on_batch: Callable[[int, int], None] | None = None,
+) -> int:
+    """Compute `name`'s item vectors for these listings (all when None) and write them to its column, tagged with
+    the version that computed them; `on_batch(written, total)` follows a backfill's progress."""
     from recommender.dataset_db import item_table_from_db
 
-    served = served_model(name, wait=True)
+    served = served_model(name, wait=True, recheck=True)  # a backfill right after an activation
     column = VECTOR_COLUMNS.get(name)
     if served is None or column is None:
         return 0
-    _, model = served
+    version_id, model = served
     items = item_table_from_db(listing_ids=listing_ids)
     if hasattr(model, "index_items"):
         model.index_items(items)  # lets models with item caches know the new listings
@@ -161,10 +183,12 @@ def item_vectors_store(*, name: str, listing_ids: list[int] | None = None, batch
             return 0
         with connection.cursor() as cursor:
             cursor.executemany(
-                f"UPDATE marketplace_listing SET {column} = %s::vector WHERE id = %s",
-                [(vector_literal(v), int(i)) for i, v in zip(part.item_id, vectors, strict=True)],
+                f"UPDATE marketplace_listing SET {column} = %s::vector, {version_column(name)} = %s WHERE id = %s",
+                [(vector_literal(v), version_id, int(i)) for i, v in zip(part.item_id, vectors, strict=True)],
             )
         written += len(part)
+        if on_batch is not None:
+            on_batch(written, len(items))
     return written
 
 
@@ -241,8 +265,3 @@ def user_vectors_request(*, user_id: int) -> bool:
     if first:
         enqueue_on_commit(refresh_task, user_id)
     return bool(first)
-
-
-def listing_ids_with_vectors(space: str) -> int:
-    column = VECTOR_COLUMNS[space]
-    return Listing.objects.filter(**{f"{column}__isnull": False}).count()

@@ -89,16 +89,16 @@ def load_yoochoose(path: str | Path, max_examples: int = 100) -> tuple[Dataset, 
         items.append(item)
         times.append(time)
         report.rows_loaded += 1
-    session = np.frombuffer(sessions, dtype=np.int64).copy()
-    item = np.frombuffer(items, dtype=np.int64).copy()
+    session_column = np.frombuffer(sessions, dtype=np.int64).copy()
+    item_column = np.frombuffer(items, dtype=np.int64).copy()
     events = EventLog(
-        user=session.copy(),
-        session=session,
-        item=item,
-        action=np.full(len(item), ACTION_CODE["item_view"], dtype=np.int8),
+        user=session_column.copy(),
+        session=session_column,
+        item=item_column,
+        action=np.full(len(item_column), ACTION_CODE["item_view"], dtype=np.int8),
         timestamp=np.frombuffer(times, dtype=np.float64).copy(),
     ).sorted()
-    dataset = Dataset(events=events, items=ItemTable.ids_only(np.unique(item)), name=path.stem)
+    dataset = Dataset(events=events, items=ItemTable.ids_only(np.unique(item_column)), name=path.stem)
     return dataset, report
 
 
@@ -199,12 +199,12 @@ def load_rees46(path: str | Path, max_examples: int = 100) -> tuple[Dataset, Loa
     item_ids = np.array(sorted(item_rows), dtype=np.int64)
     rows = [item_rows[int(i)] for i in item_ids]
     category = np.array([r[:3] for r in rows], dtype=np.int64).reshape(-1, 3)
-    brand = np.array([r[3] for r in rows], dtype=np.int64)
+    brand_column = np.array([r[3] for r in rows], dtype=np.int64)
     product = np.array([products.id_of(f"{r[3]}/{r[2]}") if r[3] and r[2] else 0 for r in rows], dtype=np.int64)
     items_table = ItemTable(
         item_id=item_ids,
         category=category,
-        brand=brand,
+        brand=brand_column,
         product=product,
         condition=np.zeros(len(item_ids), dtype=np.int64),
         price=np.array([r[4] for r in rows], dtype=np.float32),

@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+import threading
+
 from celery import shared_task
+from celery.signals import celeryd_init, worker_process_init
 
 from recommender import serving
+
+MODEL_QUEUES = {"nrt", "gpu"}  # workers of these queues serve models: they load the active versions at start
+_worker_queues: set[str] = set()
+
+
+@celeryd_init.connect
+def _worker_queues_remember(options: dict | None = None, **kwargs: object) -> None:
+    queues = (options or {}).get("queues") or []
+    _worker_queues.update(queues.split(",") if isinstance(queues, str) else queues)
+
+
+@worker_process_init.connect
+def _models_preload(**kwargs: object) -> None:
+    """A worker of the model queues (or of every queue) starts loading the active checkpoints when it starts, so no
+    task waits for one after a restart; a worker of the default queue (counters, indexing) never loads them."""
+    if not _worker_queues or _worker_queues & MODEL_QUEUES:
+        threading.Thread(target=serving.served_models_preload, name="models-preload", daemon=True).start()
 
 
 @shared_task(acks_late=True)
@@ -34,8 +54,15 @@ def listing_vectors_store(listing_id: int) -> dict[str, int]:
 
 @shared_task(acks_late=True, outbox_lease=60 * 60)  # minutes for a large catalogue: not re-sent while it runs
 def item_vectors_backfill(name: str) -> int:
-    """All listings' vectors for a newly activated model version."""
-    return serving.item_vectors_store(name=name)
+    """All listings' vectors for a newly activated model version (a job on the status page)."""
+    from jobs.models import JobKind
+    from jobs.services import job_progress, job_tracked
+
+    with job_tracked(kind=JobKind.BACKFILL, name=f"{name} item vectors") as job:
+        written = serving.item_vectors_store(
+            name=name, on_batch=lambda done, total: job_progress(job=job, done=done, total=total))
+        job_progress(job=job, force=True, done=written, message=f"{written:,} listings")
+    return written
 
 
 # Training stops by epochs (early stopping); the trainer's wall-clock cap (6 h, recommender.nets.training) is a
@@ -43,9 +70,12 @@ def item_vectors_backfill(name: str) -> int:
 TRAIN_TIME_LIMIT_SECONDS = 6 * 3600 + 15 * 60
 
 
-@shared_task(acks_late=True, time_limit=TRAIN_TIME_LIMIT_SECONDS)
+# acks_late + reject_on_worker_lost: a worker killed mid-training leaves the message to the broker, which delivers it
+# again; the new run goes on from the last finished epoch (resume states, recommender.services.training_jobs).
+@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=TRAIN_TIME_LIMIT_SECONDS)
 def model_train(name: str) -> int:
-    """Retrain a model on the database's events (the gpu queue); returns the new version's id."""
+    """Retrain a model on the database's events (the gpu queue); returns the new version's id. Resumes an
+    interrupted run of the same model on the same data instead of starting over."""
     from recommender.services import model_train as train
 
     return train(name=name).version.pk

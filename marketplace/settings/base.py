@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "interest_units",
     "recommender",
     "outbox",
+    "jobs",
 ]
 
 MIDDLEWARE = [

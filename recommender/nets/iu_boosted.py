@@ -622,7 +622,7 @@ def _assemble_samples(
     np.add.at(used, hist_start, 1)
     np.add.at(used, hist_end, -1)
     keep = np.cumsum(used)[:-1] > 0
-    new_index = np.cumsum(keep) - keep  # clicks kept before each original index
+    new_index: np.ndarray = np.cumsum(keep) - keep  # clicks kept before each original index
     new_index = np.r_[new_index, keep.sum()]
     hist_start, hist_end = new_index[hist_start], new_index[hist_end]
     click_item = click_item[keep]
@@ -879,9 +879,10 @@ class IUBoostedNet(nn.Module):
         super().__init__()
         self.config = c = config
         e, a = c.embed_dim, c.attention_dim
-        self.embeddings = nn.ModuleDict({name: nn.Embedding(sizes[name], e) for name in ITEM_COLUMNS})
-        for table in self.embeddings.values():
+        embeddings = {name: nn.Embedding(sizes[name], e) for name in ITEM_COLUMNS}
+        for table in embeddings.values():
             nn.init.normal_(table.weight, std=0.05)
+        self.embeddings = nn.ModuleDict(embeddings)
         self.item_dim = d = len(ITEM_COLUMNS) * e + 1  # + standardised log price
         n_in = d  # target item
         if c.use_attention or c.use_units:
@@ -944,6 +945,7 @@ class IUBoostedNet(nn.Module):
             keys, values = keys.expand(b, *keys.shape[1:]), values.expand(b, *values.shape[1:])  # (B, L, H, dh)
         hist = hist.expand(b, *hist.shape[1:])
         if c.use_attention:
+            assert keys is not None and values is not None
             query = self.item_attention.query(target)  # (B, H, dh)
             scores = torch.einsum("bhd,blhd->bhl", query, keys)  # (B, H, L)
             pooled = self.item_attention.attend(scores, values, mask, self.item_attention.null_scores(query))  # (B, a)
@@ -953,6 +955,7 @@ class IUBoostedNet(nn.Module):
         if c.content_sim:
             parts.append(batch.content)  # (B, CONTENT_FEATURES)
         if c.use_units:
+            assert keys is not None and values is not None
             parts += self._unit_parts(batch, target, keys, values, rows)
         return self.mlp(torch.cat(parts, dim=-1)).squeeze(-1)
 
@@ -1135,7 +1138,7 @@ class IUBoosted(Recommender):
 
         trainer = Trainer(
             self.net, optimizer, epochs=c.epochs, patience=c.patience, time_cap_seconds=c.time_cap_seconds,
-            monitor=Monitor("valid_auc"), name=self.name,
+            monitor=Monitor("valid_auc"), name=self.name, rng=rng,
         )  # fmt: skip
         fit_log = trainer.fit(
             lambda epoch: _length_batches(train_rows, lengths, c.batch_size, rng), batch_loss,
@@ -1277,9 +1280,10 @@ def _merge_items(old: ItemTable | None, new: ItemTable) -> ItemTable:
 
 def _merge_vectors(old: ItemTable, keep: np.ndarray, new: ItemTable) -> np.ndarray | None:
     """float16 text vectors of `old` rows `keep` then `new` (zeros where a table has none); None when neither has."""
-    if old.text_vector is None and new.text_vector is None:
+    present = [t.text_vector for t in (new, old) if t.text_vector is not None]
+    if not present:
         return None
-    dim = (new.text_vector if new.text_vector is not None else old.text_vector).shape[1]
+    dim = present[0].shape[1]
 
     def vectors(table: ItemTable) -> np.ndarray:
         v = table.text_vector

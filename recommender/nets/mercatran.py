@@ -630,7 +630,7 @@ class Mercatran(Recommender):
         trainer = Trainer(
             self.net, optimizer, epochs=c.epochs, patience=c.patience, time_cap_seconds=c.time_cap_seconds,
             monitor=Monitor("valid_loss", higher_is_better=False), grad_clip=c.grad_clip,
-            scheduler=torch.optim.lr_scheduler.LambdaLR(optimizer, schedule), name=self.name,
+            scheduler=torch.optim.lr_scheduler.LambdaLR(optimizer, schedule), name=self.name, rng=rng,
         )  # fmt: skip
         fit_log = trainer.fit(epoch_batches, batch_loss, validate if valid_windows is not None else None)
         self._sampling = 0.0

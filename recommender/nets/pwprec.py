@@ -479,7 +479,7 @@ class PWPRec(Recommender):
         trainer = Trainer(
             self.net, torch.optim.AdamW(self.net.parameters(), lr=c.lr, weight_decay=c.weight_decay),
             epochs=c.epochs, patience=c.patience, time_cap_seconds=c.time_cap_seconds,
-            monitor=Monitor(f"valid_recall@{c.recall_k}"), grad_clip=5.0, name=self.name,
+            monitor=Monitor(f"valid_recall@{c.recall_k}"), grad_clip=5.0, name=self.name, rng=rng,
         )  # fmt: skip
         validate = (lambda: self._validate(vip_valid, home_valid, features_t)) if has_valid else None
         fit_log = trainer.fit(epoch_batches, batch_loss, validate)
@@ -743,9 +743,9 @@ class PWPRec(Recommender):
                     r, a = histories[i]
                     rows[j, length - len(r) :], actions[j, length - len(r) :] = r, a + 1
                 user = self._user_from_table(rows, actions, None, surface)  # (B, d) or (B, K, d)
-                user = F.normalize(user.reshape(len(chunk), -1, user.shape[-1]), dim=-1).float().cpu().numpy()
+                vectors = F.normalize(user.reshape(len(chunk), -1, user.shape[-1]), dim=-1).float().cpu().numpy()
                 for j, i in enumerate(chunk):
-                    out[i] = user[j]  # (1 or K, d)
+                    out[i] = vectors[j]  # (1 or K, d)
         return out
 
     def _candidate_table(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

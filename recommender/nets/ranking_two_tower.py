@@ -549,7 +549,7 @@ class RankingTwoTower(Recommender):
         trainer = Trainer(
             self.net, torch.optim.Adam(params, lr=cfg.lr), epochs=cfg.epochs if len(samples) else 0,
             patience=cfg.patience, time_cap_seconds=cfg.time_cap_seconds, grad_clip=cfg.grad_clip,
-            monitor=Monitor("valid_loss", higher_is_better=False), name=f"{self.name} pre-training",
+            monitor=Monitor("valid_loss", higher_is_better=False), name=f"{self.name} pre-training", rng=rng,
         )  # fmt: skip
         fit_log = trainer.fit(epoch_batches, pretrain_loss, validate if len(held_out) >= 2 else None)
         log: dict[str, Any] = {
@@ -601,6 +601,7 @@ class RankingTwoTower(Recommender):
             trainer = Trainer(
                 net, torch.optim.Adam(params, lr=cfg.finetune_lr), epochs=epochs, patience=cfg.patience,
                 time_cap_seconds=cfg.time_cap_seconds, grad_clip=cfg.grad_clip, name=f"{self.name} fine-tuning",
+                rng=rng,
             )  # fmt: skip
             stage = trainer.fit(
                 lambda epoch: batches_of(rng.permutation(len(groups["starts"])), cfg.group_batch_size), group_loss

@@ -445,7 +445,7 @@ class SCID(Recommender):
 
         trainer = Trainer(
             self.net, torch.optim.Adam(self.net.parameters(), lr=cfg.lr), epochs=cfg.epochs, patience=cfg.patience,
-            time_cap_seconds=cfg.time_cap_seconds, name=self.name,
+            time_cap_seconds=cfg.time_cap_seconds, name=self.name, rng=rng,
             monitor=Monitor("valid_loss", higher_is_better=False, min_delta=1e-6),
         )  # fmt: skip
         fit_log = trainer.fit(

@@ -9,22 +9,32 @@ validation split that each model carves from its *training* data by time (the la
 windows), never from the test data. `time_cap_seconds` is only a safety net against a runaway job: when it binds,
 the `Trainer` logs a WARNING and the fit log says `stopped_by="time_cap"`, because metrics of such a run depend on
 the machine's load.
+
+A caller that wants to watch or resume training opens a `training_session(TrainingHooks(...))` around
+`model.fit(...)`: every `Trainer` started inside it reports its progress (epoch, metric, ETA) to `on_progress` and,
+with a `ResumeStore`, saves a resume state after each epoch and continues from it when the same run starts again.
+The nets need not know: their `fit` signatures stay as they are, and they stay free of Django.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import math
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
+
+from recommender.nets.resume import ResumeStore, rng_restore, rng_state
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +115,68 @@ class FitLog:
         }
 
 
+@dataclass
+class TrainingProgress:
+    """Where a `Trainer` stands, for progress reports (a status page, a log)."""
+
+    stage: str  # the Trainer's name: the model, or the model and its stage ("... pre-training")
+    epoch: int  # 1-based epoch running, or just finished when `epoch_done`
+    epochs: int  # most epochs (early stopping may end sooner)
+    step: int  # optimizer steps done in this epoch
+    steps: int | None  # steps in this epoch, when the batches have a length
+    seconds: float  # since the stage started, earlier runs of a resumed stage included
+    epoch_done: bool = False
+    metrics: dict[str, float] = field(default_factory=dict)  # the last finished epoch's losses and metrics
+    monitor: str | None = None  # the validation metric early stopping watches
+    best: float | None = None  # its best value so far
+    eta_seconds: float | None = None  # at the current pace, to the last epoch (early stopping may end sooner)
+    resumed_from: int | None = None  # the epochs a resumed stage had already run
+
+
+@dataclass
+class TrainingHooks:
+    """What a caller hands every `Trainer` started inside `training_session`."""
+
+    on_progress: Callable[[TrainingProgress], None] | None = None  # every step (throttle there) and epoch end
+    resume: ResumeStore | None = None  # saves a state per epoch, and continues from it
+
+
+class TrainingSession:
+    """Numbers the `Trainer` stages of one run in the order they start, so each resumes from its own file."""
+
+    def __init__(self, hooks: TrainingHooks) -> None:
+        self.hooks = hooks
+        self.stages = 0
+        self.resumed: list[str] = []  # "stage: epochs" of the stages that went on from a saved state
+
+    def next_stage(self) -> int:
+        self.stages += 1
+        return self.stages - 1
+
+
+_session: ContextVar[TrainingSession | None] = ContextVar("training_session", default=None)
+
+
+@contextmanager
+def training_session(hooks: TrainingHooks) -> Iterator[TrainingSession]:
+    """Every `Trainer.fit` inside reports to `hooks` (and resumes from `hooks.resume`)."""
+    session = TrainingSession(hooks)
+    token = _session.set(session)
+    try:
+        yield session
+    finally:
+        _session.reset(token)
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars as Python numbers: resume states are read back with `weights_only=True`."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value.item() if isinstance(value, np.generic) else value
+
+
 Batches = Callable[[int], Iterable[Any]]  # epoch (0-based) -> that epoch's batches, in training order
 Loss = Callable[[Any], "torch.Tensor | tuple[torch.Tensor, dict[str, float]]"]  # batch -> loss (+ named parts)
 Validate = Callable[[], "dict[str, float] | None"]  # named validation metrics, None when there is nothing to validate
@@ -116,6 +188,9 @@ class Trainer:
     `loss(batch)` returns the loss to minimise, or `(loss, parts)` where `parts` are named floats averaged per
     epoch into the log (e.g. one loss per sample kind). `validate()` runs in whatever mode it sets; the module is
     put back in train mode before the next epoch and left in eval mode at the end.
+
+    `rng` is the numpy generator the batches (and negatives) are drawn from: a resumed run restores it with the
+    other random states, so it draws the very batches the uninterrupted run would have.
     """
 
     def __init__(
@@ -130,6 +205,7 @@ class Trainer:
         grad_clip: float | None = None,
         scheduler: Any = None,  # stepped after every optimizer step (e.g. LambdaLR warm-up + decay)
         name: str = "model",
+        rng: np.random.Generator | None = None,  # what `batches` draws from, saved and restored on resume
     ) -> None:
         if epochs < 0:
             raise ValueError(f"epochs must be >= 0, got {epochs}")
@@ -144,6 +220,7 @@ class Trainer:
         self.grad_clip = grad_clip
         self.scheduler = scheduler
         self.name = name
+        self.rng = rng
 
     def _step(self, loss: torch.Tensor) -> None:
         self.optimizer.zero_grad(set_to_none=True)
@@ -155,24 +232,46 @@ class Trainer:
             self.scheduler.step()
 
     def fit(self, batches: Batches, loss: Loss, validate: Validate | None = None) -> FitLog:
-        started = time.perf_counter()
+        session = _session.get()
+        stage = session.next_stage() if session is not None else 0
+        hooks = session.hooks if session is not None else TrainingHooks()
+        store = hooks.resume
         device = next((str(p.device) for p in self.module.parameters()), "cpu")
         log = FitLog(max_epochs=self.epochs, time_cap_seconds=self.time_cap_seconds, device=device,
                      monitor=self.monitor.key if self.monitor and validate else None)
         best_state: dict[str, torch.Tensor] | None = None
         stale = 0
-        for epoch in range(self.epochs):
+        saved = store.load(stage) if store is not None else None
+        if saved is not None and not self._fits(saved):
+            logger.warning("%s: the resume state does not fit this model (its code changed?); starting over", self.name)
+            saved = None
+        if saved is not None:
+            log, best_state, stale = self._restore(saved, log)
+            if session is not None:
+                session.resumed.append(f"{self.name}: {log.epochs_run} epochs")
+            if saved["finished"]:  # a stage that had ended before the interruption is not run again
+                logger.info("%s: finished before the interruption (%d epochs), restored", self.name, log.epochs_run)
+                self.module.eval()
+                return log
+            logger.info("%s: resuming after epoch %d of %d", self.name, log.epochs_run, self.epochs)
+        resumed_from = log.epochs_run if saved is not None else None
+        started = time.perf_counter() - log.seconds  # a resumed stage's time cap and ETA count the earlier run
+        for epoch in range(log.epochs_run, self.epochs):
             self.module.train()
             sums: dict[str, float] = {}
             counts: dict[str, int] = {}
             capped = False
-            for batch in batches(epoch):
+            epoch_batches = batches(epoch)
+            steps = len(epoch_batches) if hasattr(epoch_batches, "__len__") else None
+            for step, batch in enumerate(epoch_batches, start=1):
                 value = loss(batch)
                 tensor, parts = value if isinstance(value, tuple) else (value, {})
                 self._step(tensor)
                 for key, part in {"loss": float(tensor.detach()), **parts}.items():
                     sums[key] = sums.get(key, 0.0) + float(part)
                     counts[key] = counts.get(key, 0) + 1
+                if hooks.on_progress is not None:
+                    hooks.on_progress(self._progress(log, epoch + 1, step, steps, started, resumed_from))
                 if time.perf_counter() - started > self.time_cap_seconds:
                     capped = True  # checked per step: one huge epoch cannot run past the cap either
                     break
@@ -180,7 +279,7 @@ class Trainer:
             metrics = validate() if validate is not None else None
             record.update(metrics or {})
             record["seconds"] = round(time.perf_counter() - started, 1)
-            log.epochs.append(record)
+            log.epochs.append(_plain(record))
             log.epochs_run = epoch + 1
             improved = False
             if metrics is not None and self.monitor is not None and self.monitor.key in metrics:
@@ -192,23 +291,91 @@ class Trainer:
                 else:
                     stale += 1
             self._report(record, improved)
+            stop = None
             if capped:
-                log.stopped_by = STOPPED_BY_TIME_CAP
+                stop = STOPPED_BY_TIME_CAP
                 logger.warning(
                     "%s: training stopped by the %.0f s time cap after %d of %d epochs (%s); its metrics depend on "
                     "the machine's load. Raise time_cap_seconds or train on fewer samples.",
                     self.name, self.time_cap_seconds, epoch + 1, self.epochs,
                     "mid-epoch" if counts else "before a step",
                 )  # fmt: skip
-                break
-            if metrics is not None and self.monitor is not None and stale >= self.patience:
-                log.stopped_by = STOPPED_BY_EARLY_STOPPING
+            elif metrics is not None and self.monitor is not None and stale >= self.patience:
+                stop = STOPPED_BY_EARLY_STOPPING
+            log.seconds = time.perf_counter() - started
+            if store is not None and stop is None and epoch + 1 < self.epochs:
+                store.save(stage, self._state(log, best_state, stale, finished=False))
+            if hooks.on_progress is not None:  # after the save: a Ctrl-C raised here loses nothing
+                hooks.on_progress(self._progress(log, epoch + 1, steps or 0, steps, started, resumed_from,
+                                                 epoch_done=True))
+            if stop is not None:
+                log.stopped_by = stop
                 break
         if best_state is not None:
             self.module.load_state_dict(best_state)
         self.module.eval()
         log.seconds = time.perf_counter() - started
+        if store is not None:  # the weights kept: a later stage's interruption does not run this one again
+            store.save(stage, self._state(log, None, stale, finished=True))
         return log
+
+    def _state(self, log: FitLog, best_state: dict[str, torch.Tensor] | None, stale: int, *,
+               finished: bool) -> dict[str, Any]:
+        """What the next epoch depends on (a finished stage needs only its kept weights, log and random states)."""
+        return {
+            "finished": finished,
+            "module": self.module.state_dict(),
+            "optimizer": None if finished else self.optimizer.state_dict(),
+            "scheduler": None if finished or self.scheduler is None else self.scheduler.state_dict(),
+            "best_state": best_state,
+            "stale": stale,
+            "log": _plain(dataclasses.asdict(log)),
+            "rng": rng_state(self.rng),
+        }
+
+    def _fits(self, saved: dict[str, Any]) -> bool:
+        """Checked before anything is restored: same weights (names and shapes) and optimizer groups."""
+        try:
+            mine = self.module.state_dict()
+            theirs = saved["module"]
+            if mine.keys() != theirs.keys() or any(mine[k].shape != theirs[k].shape for k in mine):
+                return False
+            if saved["optimizer"] is not None:
+                groups = [len(g["params"]) for g in self.optimizer.param_groups]
+                return groups == [len(g["params"]) for g in saved["optimizer"]["param_groups"]]
+            return True
+        except (KeyError, TypeError, AttributeError):
+            return False
+
+    def _restore(self, saved: dict[str, Any], fresh: FitLog) -> tuple[FitLog, dict[str, torch.Tensor] | None, int]:
+        device = fresh.device
+        self.module.load_state_dict(saved["module"])
+        if saved["optimizer"] is not None:
+            self.optimizer.load_state_dict(saved["optimizer"])  # moves the moments to the parameters' device
+        if saved["scheduler"] is not None and self.scheduler is not None:
+            self.scheduler.load_state_dict(saved["scheduler"])
+        rng_restore(saved["rng"], self.rng)
+        log = FitLog(**saved["log"])
+        log.device = device
+        best = saved["best_state"]
+        if best is not None:
+            best = {k: v.to(device) for k, v in best.items()}
+        return log, best, int(saved["stale"])
+
+    def _progress(self, log: FitLog, epoch: int, step: int, steps: int | None, started: float,
+                  resumed_from: int | None, epoch_done: bool = False) -> TrainingProgress:
+        seconds = time.perf_counter() - started
+        eta = None
+        if epoch_done and log.epochs_run:
+            eta = seconds / log.epochs_run * (self.epochs - log.epochs_run)
+        elif steps and step:  # this epoch's pace so far, for this epoch's rest and the epochs after it
+            per_epoch = (seconds - (log.epochs[-1]["seconds"] if log.epochs else 0.0)) * steps / step
+            eta = per_epoch * (self.epochs - epoch + 1 - step / steps)
+        return TrainingProgress(
+            stage=self.name, epoch=epoch, epochs=self.epochs, step=step, steps=steps, seconds=seconds,
+            epoch_done=epoch_done, metrics=dict(log.epochs[-1]) if log.epochs else {},
+            monitor=log.monitor, best=log.best_valid, eta_seconds=eta, resumed_from=resumed_from,
+        )
 
     def _report(self, record: dict[str, Any], improved: bool) -> None:
         values = ", ".join(f"{k} {v:.4f}" for k, v in record.items() if k not in ("epoch", "seconds")

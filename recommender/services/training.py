@@ -12,8 +12,9 @@ import dataclasses
 import math
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 
+from jobs.models import BackgroundJob, JobKind
+from jobs.services import job_finish, job_progress, job_tracked
 from marketplace.errors import ApplicationError
 from recommender.base import Recommender, create_recommender, registered_names, registry_entry
 from recommender.data import ACTION_CODE, Dataset
@@ -36,6 +39,17 @@ from recommender.evaluation import (
     write_report,
 )
 from recommender.models import ModelVersion
+from recommender.nets.resume import ResumeStore
+from recommender.nets.training import TrainingHooks, TrainingProgress, training_session
+from recommender.services.training_jobs import (
+    RESUME_DIR,
+    data_fingerprint,
+    resume_store_for,
+    training_progress_reporter,
+    training_resume_clear,
+    training_window_pin,
+    training_window_pinned,
+)
 
 DATA_EMPTY = "The database has no events to {action} on; create data first (seed_demo, import_merrec, ...)."
 FILE_MISSING = "{path}: no such file."
@@ -63,17 +77,24 @@ class EvaluationData:
     test: Dataset
     split_time: float | None = None  # unix seconds, for a database time split
     notes: list[str] = field(default_factory=list)
+    until: datetime | None = None  # the end of the database events read: a resumed training reads the same ones
 
     def sizes(self) -> dict[str, dict[str, int]]:
         return {"train": dataset_sizes(self.train), "test": dataset_sizes(self.test)}
 
 
-def evaluation_data_from_db(*, test_days: float | None = None, action: str = "evaluate") -> EvaluationData:
-    """The database's events split by time: test = the last `test_days` days, else the last 20% of the span.
-    The train part's unit features are counted as of the split, so it sees nothing of the test period."""
+def evaluation_data_from_db(
+    *, test_days: float | None = None, action: str = "evaluate", until: datetime | None = None
+) -> EvaluationData:
+    """The database's events before `until` (default: now) split by time: test = the last `test_days` days, else
+    the last 20% of the span. The train part's unit features are counted as of the split, so it sees nothing of
+    the test period."""
     from recommender.dataset_db import dataset_from_db, unit_features_from_db
 
-    dataset = dataset_from_db(name="db")
+    dataset = dataset_from_db(name="db", until=until)
+    if until is not None and len(dataset.events):  # unit features as of the same day as the interrupted run's
+        last = datetime.fromtimestamp(float(dataset.events.timestamp.max()), tz=UTC)
+        dataset.unit_features = unit_features_from_db(as_of=last + timedelta(days=1))
     if len(dataset.events) == 0:
         raise ApplicationError(DATA_EMPTY.format(action=action))
     try:
@@ -84,7 +105,11 @@ def evaluation_data_from_db(*, test_days: float | None = None, action: str = "ev
     rule = f"last {test_days:g} days" if test_days is not None else f"last {DEFAULT_TEST_FRACTION:.0%} of the span"
     split_text = datetime.fromtimestamp(split, tz=UTC).isoformat(timespec="seconds")
     notes = [f"time split at {split_text} ({rule} is test)"]
-    return EvaluationData(name="db", train=train, test=test, split_time=split, notes=notes)
+    if until is not None:
+        notes.append(f"events before {until.isoformat(timespec='seconds')}, the window of an interrupted training")
+    # the window's end: just after the last event read (events logged from now on are later)
+    end = until or datetime.fromtimestamp(float(dataset.events.timestamp.max()), tz=UTC) + timedelta(microseconds=1)
+    return EvaluationData(name="db", train=train, test=test, split_time=split, notes=notes, until=end)
 
 
 def _dataset_name(train_path: Path) -> str:
@@ -213,6 +238,18 @@ def _fit(model: Recommender, data: EvaluationData) -> tuple[dict[str, Any], floa
     return _json_safe(log or {}), round(time.perf_counter() - started, 3)
 
 
+def _fit_reported(
+    model: Recommender, data: EvaluationData, *, job: BackgroundJob, resume: ResumeStore | None = None,
+    on_epoch: Callable[[TrainingProgress], None] | None = None,
+) -> tuple[dict[str, Any], float, list[str]]:
+    """`_fit` with its epochs reported to `job` (the status page) and, with `resume`, a resume state saved per
+    epoch and continued from. Returns the fit log, the seconds and the stages resumed ('name: N epochs')."""
+    hooks = TrainingHooks(on_progress=training_progress_reporter(job, also=on_epoch), resume=resume)
+    with training_session(hooks) as session:
+        fit_log, fit_seconds = _fit(model, data)
+    return fit_log, fit_seconds, session.resumed
+
+
 def _data_window(model: Recommender, data: EvaluationData) -> dict[str, Any]:
     window = dict(model.data_window or {})
     if data.split_time is not None:
@@ -254,9 +291,11 @@ def model_evaluate(
     for name in names:
         config, notes = training_overrides(name=name, training=training)
         model = create_recommender(name, config)
-        fit_log, fit_seconds = _fit(model, data)
-        metrics = _evaluate_one(name=name, model=model, data=data, protocol=protocol, max_sessions=max_sessions,
-                                candidates=candidates, progress=progress)
+        with job_tracked(kind=JobKind.TRAINING, name=name, message=f"evaluate: {protocol} on {data.name}") as job:
+            fit_log, fit_seconds, _ = _fit_reported(model, data, job=job)
+            job_progress(job=job, force=True, stage="evaluating", eta=None)
+            metrics = _evaluate_one(name=name, model=model, data=data, protocol=protocol, max_sessions=max_sessions,
+                                    candidates=candidates, progress=progress)
         metrics["fit_seconds"] = fit_seconds
         summary, summary_notes = training_summary(name, fit_log)
         metrics.update(summary)
@@ -368,24 +407,83 @@ def model_train(
     data: EvaluationData | None = None,
     baseline_cache: dict[tuple, dict[str, Any]] | None = None,
     progress: Progress | None = None,
+    resume: bool = True,
+    on_epoch: Callable[[TrainingProgress], None] | None = None,
 ) -> TrainResult:
     """Train `name` on the database's events before the time split, evaluate it on its primary protocol,
     save the checkpoint under `out_dir` (default RECOMMENDER_ARTIFACTS_DIR) with metrics.json / report.md,
     register a `ModelVersion`, and activate it when it beats every other baseline on the primary metric (or
     with `force`). `epochs` and `training` set shared training parameters (`epochs`, `lr`, ...); a parameter
     the model lacks is noted. `max_sessions` caps the test sessions (request groups for ctr) of every
-    evaluation. Pass `data` / `baseline_cache` to share them across several models."""
+    evaluation. Pass `data` / `baseline_cache` to share them across several models.
+
+    The run is a background job on the status page (epoch, metric so far, ETA). With `resume`, a state is saved
+    under `<out_dir>/resume/` after every epoch, and a run interrupted by Ctrl-C or a killed worker goes on from
+    its last epoch when the same model is trained again on the same data (the window of events it read is pinned
+    until it finishes); `on_epoch` sees every progress report."""
     (name,) = recommender_names_resolve(names=[name])
     entry = registry_entry(name)
     protocol, metric = primary_metric(name, entry.cls)
-    data = data or evaluation_data_from_db(test_days=test_days, action="train")
-    _check_protocol(protocol, "active", data)
     out = Path(out_dir) if out_dir is not None else Path(settings.RECOMMENDER_ARTIFACTS_DIR)
     config, notes = training_overrides(name=name, training={**(training or {}), "epochs": epochs}
                                        if epochs is not None else training)
-
     model = create_recommender(name, config)
-    fit_log, fit_seconds = _fit(model, data)
+    store = None
+    if not resume:  # start over: what an interrupted run left must not be resumed by a later run either
+        training_resume_clear(out_dir=out, name=name)
+    elif entry.kind != "baseline":  # baselines fit in seconds and have no epochs
+        given = data
+        data, store = _resumable_data(name=name, model=model, data=data, out=out, test_days=test_days)
+        if data is not given:  # the interrupted run's events: baselines shared with other models do not apply
+            baseline_cache = None
+        if data.until is not None:
+            training_window_pin(out_dir=out, name=name, until=data.until)
+    data = data or evaluation_data_from_db(test_days=test_days, action="train")
+    _check_protocol(protocol, "active", data)
+    with job_tracked(kind=JobKind.TRAINING, name=name, message=f"{protocol} {metric} on {data.name}") as job:
+        fit_log, fit_seconds, resumed = _fit_reported(model, data, job=job, resume=store, on_epoch=on_epoch)
+        notes += [f"resumed from an interrupted run ({stage})" for stage in resumed]
+        job_progress(job=job, force=True, stage="evaluating against the baselines", eta=None)
+        result = _train_result(
+            name=name, model=model, data=data, protocol=protocol, metric=metric, force=force, out=out,
+            fit_log=fit_log, fit_seconds=fit_seconds, notes=notes, max_sessions=max_sessions,
+            baseline_cache=baseline_cache, progress=progress,
+        )
+        verdict = "active" if result.activated else "not active"
+        job_finish(job=job, message=f"version #{result.version.pk}: {metric} {_format(result.value)}, {verdict}")
+    if store is not None:
+        training_resume_clear(out_dir=out, name=name)
+    return result
+
+
+def _resumable_data(
+    *, name: str, model: Recommender, data: EvaluationData | None, out: Path, test_days: float | None,
+) -> tuple[EvaluationData, ResumeStore]:
+    """The data to train on and the run's resume store: the events an interrupted run of `name` read (its pinned
+    window) when its resume state fits them, else `data` (or the database's events now)."""
+    config = _model_config(model)
+    pinned = training_window_pinned(out_dir=out, names=[name])
+    if pinned is not None and (data is None or data.until != pinned):
+        earlier = evaluation_data_from_db(test_days=test_days, action="train", until=pinned)
+        store = ResumeStore(out / RESUME_DIR / name / data_fingerprint(name=name, config=config, train=earlier.train))
+        if store.exists():
+            return earlier, store
+    data = data or evaluation_data_from_db(test_days=test_days, action="train")
+    return data, resume_store_for(out_dir=out, name=name,
+                                  fingerprint=data_fingerprint(name=name, config=config, train=data.train))
+
+
+def _format(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
+def _train_result(
+    *, name: str, model: Recommender, data: EvaluationData, protocol: str, metric: str, force: bool, out: Path,
+    fit_log: dict[str, Any], fit_seconds: float, notes: list[str], max_sessions: int | None,
+    baseline_cache: dict[tuple, dict[str, Any]] | None, progress: Progress | None,
+) -> TrainResult:
+    """Evaluate the fitted model and the baselines, save the checkpoint and report, register (and maybe
+    activate) the version."""
     metrics = _evaluate_one(name=name, model=model, data=data, protocol=protocol, max_sessions=max_sessions,
                             candidates="active", progress=progress)
     metrics["fit_seconds"] = fit_seconds

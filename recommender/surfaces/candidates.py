@@ -18,7 +18,7 @@ from marketplace.models import Event, EventAction, Listing, ListingStatus
 from recommender.base import Query
 from recommender.data import ACTION_CODE, INTERACTION_ACTIONS
 from recommender.retrieval import nearest_listing_ids, vector_array
-from recommender.serving import VECTOR_COLUMNS
+from recommender.serving import VECTOR_COLUMNS, version_column
 from recommender.shared_lists import SharedList, shared_list_get
 from recommender.surfaces.types import UnitRef
 
@@ -165,11 +165,13 @@ def distinct_vectors(vectors: np.ndarray, *, max_cosine: float = 0.95) -> list[n
     return kept
 
 
-def model_vector_ids(vector: np.ndarray, *, space: str, viewer_id: int | None, exclude: list[int],
+def model_vector_ids(vector: np.ndarray, *, space: str, version: int, viewer_id: int | None, exclude: list[int],
                      limit: int = ROW_IDS) -> list[int]:
-    """The nearest active listings (not the viewer's own) to a vector in a served model's item space."""
+    """The nearest active listings (not the viewer's own) to a vector of model version `version`, among the item
+    vectors of that same version (during a backfill, listings still holding the old version's are left out)."""
     hits = nearest_listing_ids(vector, k=limit, viewer_id=viewer_id, column=VECTOR_COLUMNS[space], cast="vector",
-                               exclude_ids=exclude)
+                               exclude_ids=exclude, extra_where=f"{version_column(space)} = %s",
+                               extra_params=[version])
     return [i for i, _ in hits]
 
 

@@ -73,12 +73,14 @@ def _home_model_rows(viewer_id: int, recent: list[int], versions: dict[str, int]
     steps = _vectors(viewer_id, "mercatran", versions)
     with vector_searches():
         for vector in distinct_vectors(interests) if interests is not None else []:
-            ids = model_vector_ids(vector, space="pwprec", viewer_id=viewer_id, exclude=recent)
+            ids = model_vector_ids(vector, space="pwprec", version=versions["pwprec"], viewer_id=viewer_id,
+                                   exclude=recent)
             rows.append(StoredRow("home_for_you", because_label(vector, space="pwprec", recent=recent), "pwprec",
                                   ids))
         if steps is not None:
             # Mercatran's 4 predicted next interactions: one search each, merged round-robin into one diverse row.
-            per_step = [model_vector_ids(v, space="mercatran", viewer_id=viewer_id, exclude=recent) for v in steps]
+            per_step = [model_vector_ids(v, space="mercatran", version=versions["mercatran"], viewer_id=viewer_id,
+                                         exclude=recent) for v in steps]
             merged = [i for group in zip_longest(*per_step) for i in group if i is not None]
             rows.append(StoredRow("home_next_up", "Next up for you", "mercatran",
                                   list(dict.fromkeys(merged))[:ROW_IDS]))
@@ -199,7 +201,8 @@ def item_for_viewer_compute(*, listing_id: int, history: ViewerHistory, base: St
         vectors = pwprec[1].user_vectors(query)
         if vectors is not None:
             with vector_searches():
-                ids = model_vector_ids(vectors[0], space="pwprec", viewer_id=history.user_id, exclude=[listing_id])
+                ids = model_vector_ids(vectors[0], space="pwprec", version=pwprec[0], viewer_id=history.user_id,
+                                       exclude=[listing_id])
             slate.rows.insert(0, StoredRow("vip_for_you", "Picked for you, from what you are looking at", "pwprec",
                                            ids))
     if ranker is not None:

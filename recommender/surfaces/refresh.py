@@ -25,6 +25,7 @@ from recommender.surfaces.types import StoredSlate
 
 logger = logging.getLogger(__name__)
 
+PERSONAL_ITEM_MODELS = ("pwprec", "ranker")  # while neither serves, every viewer shares a listing's page
 VIEWED_ITEM_PAGES = 3  # a viewer's personal item pages kept fresh: the listings they viewed last
 UNIT_PAGES = 8  # a viewer's personal unit pages kept fresh: their first unit cards
 
@@ -70,8 +71,9 @@ def viewer_slates_refresh(*, user_id: int) -> int:
     home = home_compute(history=history)
     slate_put(f"home:{user_id}", home)
     stored = 1
-    for listing_id in history.viewed_listing_ids(limit=VIEWED_ITEM_PAGES):
-        stored += item_for_viewer_refresh(user_id=user_id, listing_id=listing_id, history=history)
+    if any(serving.served_model(name, wait=True) for name in PERSONAL_ITEM_MODELS):
+        for listing_id in history.viewed_listing_ids(limit=VIEWED_ITEM_PAGES):
+            stored += item_for_viewer_refresh(user_id=user_id, listing_id=listing_id, history=history)
     if serving.served_model(unit_ranking.MODEL_NAME, wait=True) is not None:
         units = InterestUnit.objects.in_bulk([card.unit.pk for card in home.cards[:UNIT_PAGES]])
         for unit in units.values():

@@ -82,3 +82,23 @@ def test_a_viewer_without_vectors_gets_them_from_the_first_homepage(served_pwpre
     assert any(row["recommender"] == "pwprec" for row in first["rows"])
     second = client.get(reverse("api-home"), {"k": 10}).json()
     assert [row["items"] for row in second["rows"]] == [row["items"] for row in first["rows"]]  # read, not redone
+
+
+def test_during_a_backfill_user_vectors_meet_only_item_vectors_of_their_own_version(served_pwprec):
+    # given: a newer version's backfill half done: half the listings still hold the previous version's vectors
+    from recommender.serving import served_model
+    from recommender.surfaces.refresh import viewer_slates_refresh
+    from recommender.surfaces.store import slate_get
+
+    listings, users = served_pwprec
+    version = served_model("pwprec")[0]
+    assert set(Listing.objects.values_list("pwprec_vector_version", flat=True).distinct()) == {version}
+    stale = [x.pk for x in listings[::2]]
+    Listing.objects.filter(pk__in=stale).update(pwprec_vector_version=version - 1)
+    viewer = users[3]
+    # when the viewer's slates are computed
+    viewer_slates_refresh(user_id=viewer.pk)
+    # then the PWPRec rows hold only listings whose vectors are of the serving version
+    rows = [row for row in slate_get(f"home:{viewer.pk}").rows if row.recommender == "pwprec"]
+    assert rows and all(row.ids for row in rows)
+    assert not {i for row in rows for i in row.ids} & set(stale)

@@ -143,7 +143,7 @@ def test_home_cards_rank_units_and_never_show_a_unit_without_an_active_item(serv
     assert shown_units[0] == units[2].pk  # the unit the viewer clicks
     for card in cards:
         assert card.listing.status == ListingStatus.ACTIVE and card.listing.seller_id != viewer.pk
-        assert InterestUnitMember.objects.filter(unit_id=card.unit.pk, listing=card.listing).exists()
+        assert InterestUnitMember.objects.filter(unit_id=card.unit.pk, listing_id=card.listing.pk).exists()
         assert card.active_count >= 1
     assert len(queries) == 1  # the availability of every card's listings (the slate is read from Redis)
 

@@ -62,7 +62,8 @@ class Command(BaseCommand):
             f"({s['interest_events']} interest commits, {s['events_written']} events incl. impressions); "
             f"{s['refreshes_seen']} vector refreshes seen; schedule lag p95 {s['schedule_lag_p95_ms']} ms"
         )
-        for stage, label in (("stored", "event -> UserVectors row"), ("cached", "event -> Redis copy")):
+        for stage, label in (("stored", "event -> UserVectors row"), ("cached", "event -> Redis copy"),
+                             ("slate", "event -> new home slate")):
             p = s[stage]
             self.stdout.write(f"{label:<26} n={p['n']}  p50 {p['p50_ms']} ms  p95 {p['p95_ms']} ms  "
                               f"p99 {p['p99_ms']} ms  max {p['max_ms']} ms")

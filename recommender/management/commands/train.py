@@ -1,4 +1,7 @@
-"""`python manage.py train MODEL|all [--force] [--epochs N] [--lr X] [--out-dir DIR] [--test-days N]`."""
+"""`python manage.py train MODEL|all [--force] [--epochs N] [--lr X] [--out-dir DIR] [--test-days N] [--no-resume]`.
+
+A run stopped by Ctrl-C goes on from its last finished epoch the next time the same model is trained on the same
+data; `manage.py status` and the admin's /admin/status/ show its epoch, metric so far and ETA meanwhile."""
 
 from __future__ import annotations
 
@@ -63,6 +66,9 @@ class Command(BaseCommand):
                             help="evaluate on the first N test sessions only (request groups for ctr); "
                                  "the baselines are measured on the same ones")
         parser.add_argument("--no-progress", action="store_true", help="do not draw progress bars on stderr")
+        parser.add_argument("--no-resume", action="store_true",
+                            help="start over even when an interrupted run of this model left a resume state "
+                                 "(by default it goes on from its last finished epoch)")
         add_training_arguments(parser)
 
     def handle(self, *args: object, **options: Any) -> None:
@@ -82,6 +88,7 @@ class Command(BaseCommand):
                 result = model_train(
                     name=name, force=options["force"], training=training_options(options), out_dir=options["out_dir"],
                     max_sessions=options["max_sessions"], data=data, baseline_cache=baseline_cache, progress=progress,
+                    test_days=options["test_days"], resume=not options["no_resume"],
                 )
             except ApplicationError as error:
                 if len(names) == 1:
