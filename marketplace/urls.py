@@ -41,6 +41,7 @@ urlpatterns = [
     path("api/interest-units/", recommender_apis.InterestUnitsApi.as_view(), name="api-units"),
     path("api/interest-units/<int:unit_id>/items/", recommender_apis.InterestUnitItemsApi.as_view(),
          name="api-unit-items"),
+    path("api/experiments/", include("experiments.urls")),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its init script from this URL (?script), so the CSP needs no inline script; Swagger UI

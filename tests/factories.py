@@ -76,3 +76,18 @@ def listing_with_text_vector(rng, **fields) -> Listing:
 
     vector = rng.normal(size=384)
     return ListingFactory(text_embedding=(vector / np.linalg.norm(vector)).tolist(), **fields)
+
+
+class ExperimentFactory(factory.django.DjangoModelFactory):
+    """A draft A/B experiment on the home rows, control `popularity` vs treatment `pwprec`, an even split."""
+
+    class Meta:
+        model = "experiments.Experiment"
+
+    name = factory.Sequence(lambda n: f"exp{n}")
+    surface = "home_rows"
+    kind = "ab"
+    arms = factory.LazyFunction(lambda: [{"name": "control", "recommender": "popularity"},
+                                         {"name": "treatment", "recommender": "pwprec"}])
+    weights = factory.LazyFunction(list)
+    salt = factory.Sequence(lambda n: f"salt{n}")

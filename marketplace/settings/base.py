@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "recommender",
     "outbox",
     "jobs",
+    "experiments",
 ]
 
 MIDDLEWARE = [

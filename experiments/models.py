@@ -1,0 +1,113 @@
+"""An online experiment: on one surface, viewers split between recommenders (A/B), or every response a team-draft
+interleaving of two (see `experiments.interleaving`), from start to stop, judged on one primary metric."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from experiments.config import Arm, arms_parse, experiment_config_check, experiment_versions_check, weights_normalised
+from marketplace.errors import ApplicationError
+
+
+class Surface(models.TextChoices):
+    """Where an experiment runs (the storefront's recommendation surfaces)."""
+
+    HOME_ROWS = "home_rows", "Home rows"
+    ITEM_ROWS = "item_rows", "Item-page rows"
+    UNIT_CARDS = "unit_cards", "Interest-unit cards"
+    UNIT_ITEMS = "unit_items", "Interest-unit items"
+
+
+class ExperimentKind(models.TextChoices):
+    AB = "ab", "A/B split"
+    INTERLEAVING = "interleaving", "Team-draft interleaving"
+
+
+class ExperimentState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    RUNNING = "running", "Running"
+    STOPPED = "stopped", "Stopped"
+
+
+class PrimaryMetric(models.TextChoices):
+    """`<event>_per_<unit>`: credited events over the arm's viewers or its impressions (see experiments.results)."""
+
+    CTR = "clicks_per_impression", "CTR (clicks per impression)"
+    CLICKS_PER_VIEWER = "clicks_per_viewer", "Clicks per viewer"
+    CARTS_PER_IMPRESSION = "carts_per_impression", "Add-to-carts per impression"
+    CARTS_PER_VIEWER = "carts_per_viewer", "Add-to-carts per viewer"
+    OFFERS_PER_IMPRESSION = "offers_per_impression", "Offers per impression"
+    OFFERS_PER_VIEWER = "offers_per_viewer", "Offers per viewer"
+    PURCHASES_PER_IMPRESSION = "purchases_per_impression", "Purchases per impression"
+    PURCHASES_PER_VIEWER = "purchases_per_viewer", "Purchases per viewer"
+    PREFERENCE = "preference", "Interleaving preference (B over A)"
+
+
+def _salt() -> str:
+    return secrets.token_hex(8)
+
+
+class Experiment(models.Model):
+    name = models.CharField(max_length=30, unique=True,
+                            help_text="lower-case letters, digits, '-' and '_'; impressions log '<name>:<arm>'")
+    description = models.TextField(blank=True, help_text="the hypothesis, and what would count as a win")
+    surface = models.CharField(max_length=16, choices=Surface.choices)
+    kind = models.CharField(max_length=16, choices=ExperimentKind.choices, default=ExperimentKind.AB)
+    arms = models.JSONField(
+        default=list,
+        help_text='e.g. [{"name": "control", "recommender": "popularity"}, '
+                  '{"name": "treatment", "recommender": "pwprec@42"}]; the first arm is the control',
+    )
+    weights = models.JSONField(default=list, blank=True,
+                               help_text="A/B: one positive weight per arm, e.g. [50, 50]; empty: equal shares")
+    salt = models.CharField(max_length=32, default=_salt,
+                            help_text="hashed with the viewer's key to pick their arm; a new salt re-randomises")
+    state = models.CharField(max_length=8, choices=ExperimentState.choices, default=ExperimentState.DRAFT)
+    primary_metric = models.CharField(max_length=24, choices=PrimaryMetric.choices, default=PrimaryMetric.CTR)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Serving asks "which experiment runs on this surface?": at most one does.
+            models.UniqueConstraint(fields=["surface"], condition=Q(state="running"),
+                                    name="experiment_one_running_per_surface"),
+            models.CheckConstraint(condition=Q(state__in=ExperimentState.values), name="experiment_state_valid"),
+            models.CheckConstraint(condition=Q(kind__in=ExperimentKind.values), name="experiment_kind_valid"),
+            models.CheckConstraint(condition=Q(surface__in=Surface.values), name="experiment_surface_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()} on {self.get_surface_display()}, {self.state})"
+
+    def clean(self) -> None:
+        try:
+            experiment_versions_check(self.config_check())
+        except ApplicationError as error:
+            raise ValidationError(error.message) from None
+
+    def config_check(self) -> list[Arm]:
+        """The parsed arms; ApplicationError when the arms, split or metric do not make a valid experiment."""
+        return experiment_config_check(
+            name=self.name, kind=self.kind, arms=self.arms, weights=self.weights, primary_metric=self.primary_metric,
+            interleaving=ExperimentKind.INTERLEAVING, preference_metric=PrimaryMetric.PREFERENCE,
+        )
+
+    @property
+    def arm_list(self) -> list[Arm]:
+        return arms_parse(self.arms)
+
+    @property
+    def shares(self) -> list[float]:
+        """Each arm's share of viewers (A/B), summing to 1."""
+        return weights_normalised(self.weights, len(self.arms))
+
+    @property
+    def is_interleaving(self) -> bool:
+        return self.kind == ExperimentKind.INTERLEAVING
