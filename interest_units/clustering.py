@@ -1,14 +1,17 @@
 """The grouping algorithms behind the three interest-unit types (IU4Rec 4.1.1), free of Django.
 
-- SPU: brand + leaf category (MerRec's product_id); small groups fall back to the leaf, then the parent
-  categories ("various brands"); very large groups are split by size / colour / condition.
-- Image: k-means over image descriptors; clusters below the minimum size give their members to the nearest
-  kept cluster.
-- Semantic: hierarchical semantic IDs by residual k-means (one codebook per level over the residual of the
-  previous levels, as in RQ-VAE's quantiser without the learned encoder), standing in for the paper's generative
-  GSID. A unit is a tree node (a code prefix) with at least `min_members` listings; each listing joins the
-  deepest such node on its path.
-Plus the matching of old units to new groups by overlap (stable ids) and the quality report.
+- SPU: brand + leaf category (MerRec's product_id); small groups fall back to the leaf, then the parent category
+  ("various brands"); very large groups are split by size / colour / condition.
+- Image: k-means over image descriptors within each parent category ("Shoes"), so a unit never mixes kinds of
+  items; clusters below the minimum size give their members to the nearest kept cluster.
+- Semantic: hierarchical semantic IDs. Level 1 is the listing's category (its leaf, or its parent when the leaf
+  is too small: IU4Rec 4.1 builds its IDs from multimodal features, and the category is the feature a shopper
+  checks first); levels 2 and 3 are residual k-means codes of the text embedding within that category (one
+  codebook per level over the residual of the previous level, as in RQ-VAE's quantiser without the learned
+  encoder), standing in for the paper's generative GSID. A unit is a tree node (a code prefix) with at least
+  `min_members` listings; each listing joins the deepest such node on its path. Leaves too small for a unit are
+  pooled in their parent, then their department.
+Plus the matching of old units to new groups by overlap (stable ids). The quality report is in `quality`.
 """
 
 from __future__ import annotations
@@ -51,13 +54,12 @@ def attribute_value_normalise(value: str) -> str:
 
 
 def spu_key_chain(item: SpuItem) -> list[str]:
-    """The SPU keys of a listing, most specific first: product (brand + leaf), leaf, c1, c0, brand alone."""
+    """The SPU keys of a listing, most specific first: product (brand + leaf), leaf, parent, brand alone. A whole
+    department ("Women") is no interest a shopper follows: it is a key only for listings filed under it alone."""
     keys = []
     if item.brand_id and item.c2:
         keys.append(f"p{item.brand_id}-{item.c2}")
-    for level, node in (("c2", item.c2), ("c1", item.c1), ("c0", item.c0)):
-        if node:
-            keys.append(f"{level}:{node}")
+    keys.extend(category_chain(item.c0, item.c1, item.c2) if (item.c0 or item.c1 or item.c2) else [])
     if item.brand_id and not item.c2:
         keys.append(f"b:{item.brand_id}")
     return keys
@@ -76,27 +78,36 @@ class SpuGroup:
     rest: bool = False  # also takes the values of its parent split that have no unit of their own
 
 
-def spu_groups(items: Sequence[SpuItem], *, min_members: int, max_members: int) -> list[SpuGroup]:
-    """Group listings by their most specific SPU key that has at least `min_members` listings."""
-    pending = list(items)
-    chains = {item.listing_id: spu_key_chain(item) for item in items}
-    grouped: dict[str, list[SpuItem]] = {}
+def chain_groups(chains: Sequence[Sequence[str]], *, min_members: int) -> list[str | None]:
+    """For each row, the first key of its chain (most specific first) that at least `min_members` of the rows still
+    looking share; None when its chain runs out. SPU keys and semantic categories are grouped this way."""
+    out: list[str | None] = [None] * len(chains)
+    pending = list(range(len(chains)))
     level = 0
     while pending:
-        counts = Counter(chains[i.listing_id][level] for i in pending if level < len(chains[i.listing_id]))
+        counts = Counter(chains[row][level] for row in pending if level < len(chains[row]))
         if not counts:
             break
-        still: list[SpuItem] = []
-        for item in pending:
-            chain = chains[item.listing_id]
-            if level >= len(chain):
-                continue  # no key left: not in any SPU unit
-            if counts[chain[level]] >= min_members:
-                grouped.setdefault(chain[level], []).append(item)
+        still = []
+        for row in pending:
+            if level >= len(chains[row]):
+                continue
+            if counts[chains[row][level]] >= min_members:
+                out[row] = chains[row][level]
             else:
-                still.append(item)
+                still.append(row)
         pending = still
         level += 1
+    return out
+
+
+def spu_groups(items: Sequence[SpuItem], *, min_members: int, max_members: int) -> list[SpuGroup]:
+    """Group listings by their most specific SPU key that has at least `min_members` listings."""
+    keys = chain_groups([spu_key_chain(item) for item in items], min_members=min_members)
+    grouped: dict[str, list[SpuItem]] = {}
+    for item, key in zip(items, keys, strict=True):
+        if key is not None:  # None: no key left, in no SPU unit
+            grouped.setdefault(key, []).append(item)
     groups: list[SpuGroup] = []
     for key, members in grouped.items():
         groups.extend(_spu_split(key, members, [], min_members=min_members, max_members=max_members))
@@ -171,8 +182,16 @@ def spu_resolve(item: SpuItem, units: dict[str, int], rest_units: dict[str, int]
             found = rest_units[key]
         return found
 
+    def any_child(key: str) -> int | None:
+        """A split group whose value has no unit of its own and no "other" unit: its biggest sibling's parent key
+        still names the right brand and leaf, so the listing joins the first child rather than a wider unit."""
+        children = sorted(k for k in units if k.startswith(key + ":"))
+        return units[children[0]] if children else None
+
     for key in spu_key_chain(item):
         unit_id = resolve(key)
+        if unit_id is None and key in split_attr:
+            unit_id = any_child(key)
         if unit_id is not None:
             return unit_id
     return None
@@ -276,8 +295,52 @@ def semantic_nodes(codes: np.ndarray, *, min_members: int) -> list[tuple[int, ..
     return out
 
 
-def semantic_key(codes: Iterable[int]) -> str:
-    return "-".join(str(int(c)) for c in codes)
+def semantic_key(codes: Iterable[int], partition: str = "") -> str:
+    """"c2:345/3-1": the category, then the code path inside it ("c2:345" alone for the category's root)."""
+    path = "-".join(str(int(c)) for c in codes)
+    if not partition:
+        return path
+    return f"{partition}/{path}" if path else partition
+
+
+NO_CATEGORY = "none"
+
+
+def category_chain(c0: int | None, c1: int | None, c2: int | None) -> list[str]:
+    """A listing's category keys, most specific first: its leaf, then its parent ("none" without a category). The
+    department is a key only for a listing filed under nothing narrower: units stay within a parent category."""
+    chain = [f"{level}:{node}" for level, node in (("c2", c2), ("c1", c1)) if node]
+    if not chain and c0:
+        chain = [f"c0:{c0}"]
+    return chain or [NO_CATEGORY]
+
+
+def partition_semantic_nodes(x: np.ndarray, *, min_members: int, level1_target: float, leaf_target: float,
+                             seed: int = 0, init: Sequence[np.ndarray] | None = None,
+                             ) -> tuple[list[np.ndarray], list[tuple[int, ...]]]:
+    """The code path of each row of one category (x: (n, d) text vectors): the deepest node with `min_members`
+    rows of its own. Rows whose first code is too small join the nearest node; a category too small to split is
+    one node, the empty path. Returns the category's codebooks and one path per row."""
+    n = len(x)
+    if n < 2 * min_members:
+        return [], [()] * n
+    sizes = semantic_level_sizes(n, levels=2, max_codes=128, level1_target=level1_target, leaf_target=leaf_target)
+    if init is not None and len(init) == len(sizes) and all(0.8 <= len(book) / k <= 1.25
+                                                            for book, k in zip(init, sizes, strict=True)):
+        sizes = [len(book) for book in init]  # a category that barely changed keeps its code space
+    else:
+        init = None
+    codebooks, codes = residual_kmeans(x, sizes, seed=seed, init=init)
+    nodes = semantic_nodes(codes, min_members=min_members)
+    kept = sorted({node for node in nodes if node is not None})
+    if not kept:
+        return codebooks, [()] * n
+    leftovers = [row for row, node in enumerate(nodes) if node is None]
+    if leftovers:
+        centres = np.stack([x[[r for r, node in enumerate(nodes) if node == k]].mean(axis=0) for k in kept])
+        for row, j in zip(leftovers, nearest_rows(x[leftovers], centres), strict=True):
+            nodes[row] = kept[int(j)]
+    return codebooks, [tuple(node) for node in nodes if node is not None]
 
 
 # -- image clusters -----------------------------------------------------------------------------------------
@@ -352,114 +415,3 @@ def units_match(old_members: dict[int, set[int]], new_members: dict[str, set[int
             matched[key] = unit_id
             taken.add(unit_id)
     return matched
-
-
-# -- quality ------------------------------------------------------------------------------------------------
-
-SIZE_BUCKETS = [(1, 2), (3, 4), (5, 9), (10, 19), (20, 49), (50, 99), (100, 199), (200, 499), (500, None)]
-
-
-def size_distribution(sizes: Sequence[int]) -> dict:
-    if not len(sizes):
-        return {"min": 0, "p10": 0, "median": 0, "p90": 0, "max": 0, "mean": 0.0, "histogram": {}}
-    arr = np.asarray(sizes)
-    histogram = {}
-    for low, high in SIZE_BUCKETS:
-        label = f"{low}-{high}" if high else f"{low}+"
-        histogram[label] = int(((arr >= low) & (arr <= (high or arr.max()))).sum())
-    return {
-        "min": int(arr.min()), "p10": float(np.percentile(arr, 10)), "median": float(np.median(arr)),
-        "p90": float(np.percentile(arr, 90)), "max": int(arr.max()), "mean": round(float(arr.mean()), 2),
-        "histogram": histogram,
-    }
-
-
-def purity(labels: np.ndarray, values: Sequence[object]) -> float:
-    """Size-weighted share of members carrying their unit's dominant value (None counts as a value)."""
-    by_unit: dict[int, Counter] = defaultdict(Counter)
-    for label, value in zip(labels, values, strict=True):
-        if label >= 0:
-            by_unit[int(label)][value] += 1
-    total = sum(sum(c.values()) for c in by_unit.values())
-    if not total:
-        return 0.0
-    return sum(c.most_common(1)[0][1] for c in by_unit.values()) / total
-
-
-def cosine_intra_inter(labels: np.ndarray, vectors: np.ndarray) -> tuple[float, float]:
-    """Mean cosine similarity of member pairs within a unit vs pairs from different units (exact, O(n d))."""
-    mask = labels >= 0
-    if mask.sum() < 2:
-        return 0.0, 0.0
-    x = vectors[mask].astype(np.float64)
-    x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-    lab = labels[mask]
-    total = x.sum(axis=0)
-    all_pairs_sum = float(total @ total - len(x))
-    intra_sum, intra_pairs = 0.0, 0
-    for label in np.unique(lab):
-        part = x[lab == label]
-        s = part.sum(axis=0)
-        intra_sum += float(s @ s - len(part))
-        intra_pairs += len(part) * (len(part) - 1)
-    all_pairs = len(x) * (len(x) - 1)
-    inter_pairs = all_pairs - intra_pairs
-    intra = intra_sum / intra_pairs if intra_pairs else 0.0
-    inter = (all_pairs_sum - intra_sum) / inter_pairs if inter_pairs else 0.0
-    return round(intra, 4), round(inter, 4)
-
-
-def quality_report(*, labels: np.ndarray, active: np.ndarray, leaf: Sequence[object], brand: Sequence[object],
-                   text_vectors: np.ndarray, extra_vectors: np.ndarray | None = None) -> dict:
-    """Count, coverage of active listings, size distribution, purity and intra- vs inter-unit similarity.
-
-    `labels` (n,) is the unit index of each listing (-1 = none), `active` (n,) bool.
-    """
-    labels = np.asarray(labels)
-    sizes = np.bincount(labels[labels >= 0]) if (labels >= 0).any() else np.array([], dtype=np.int64)
-    sizes = sizes[sizes > 0]
-    n_active = int(np.asarray(active).sum())
-    covered = int(((labels >= 0) & np.asarray(active)).sum())
-    has_vector = np.linalg.norm(text_vectors, axis=1) > 0 if len(text_vectors) else np.zeros(len(labels), bool)
-    intra, inter = (0.0, 0.0)
-    if has_vector.any():
-        intra, inter = cosine_intra_inter(np.where(has_vector, labels, -1), text_vectors)
-    report = {
-        "count": int(len(sizes)),
-        "members": int((labels >= 0).sum()),
-        "active_listings": n_active,
-        "coverage": round(covered / n_active, 4) if n_active else 0.0,
-        "sizes": size_distribution(sizes.tolist()),
-        "purity_leaf_category": round(purity(labels, leaf), 4),
-        "purity_brand": round(purity(labels, brand), 4),
-        "text_cosine_intra": intra,
-        "text_cosine_inter": inter,
-    }
-    if extra_vectors is not None and len(extra_vectors):
-        report["image_cosine_intra"], report["image_cosine_inter"] = cosine_intra_inter(labels, extra_vectors)
-    return report
-
-
-def report_lines(unit_type: str, report: dict) -> list[str]:
-    """The report of one type as lines a person reads in a terminal."""
-    if not report.get("count"):
-        return [f"{unit_type}: no units ({report.get('message', 'nothing to group')})"]
-    s = report["sizes"]
-    lines = [
-        f"{unit_type}: {report['count']} units, {report['members']} members, coverage "
-        f"{report['coverage']:.1%} of {report['active_listings']} active listings",
-        f"  sizes: min {s['min']}, median {s['median']:g}, p90 {s['p90']:g}, max {s['max']}, mean {s['mean']}; "
-        + ", ".join(f"{k}: {v}" for k, v in s["histogram"].items() if v),
-        f"  purity: leaf category {report['purity_leaf_category']:.1%}, brand {report['purity_brand']:.1%}",
-        f"  text cosine: intra {report['text_cosine_intra']:.3f} vs inter {report['text_cosine_inter']:.3f}",
-    ]
-    if "image_cosine_intra" in report:
-        lines.append(f"  image cosine: intra {report['image_cosine_intra']:.3f} vs inter "
-                     f"{report['image_cosine_inter']:.3f}")
-    if report.get("ids_kept") is not None:
-        lines.append(f"  ids: {report['ids_kept']} kept, {report['ids_new']} new, {report['ids_retired']} retired")
-    if report.get("seconds") is not None:
-        lines.append(f"  built in {report['seconds']:.1f} s")
-    return lines
-
-

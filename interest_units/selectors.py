@@ -7,14 +7,16 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
+from django.db import connection
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 from pgvector.django import CosineDistance
 
+from interest_units.clustering import semantic_key
 from interest_units.embeddings import as_vector
-from interest_units.models import BuildStatus, InterestUnit, UnitBuild, UnitDailyStats, UnitType
+from interest_units.models import BuildStatus, InterestUnit, InterestUnitMember, UnitBuild, UnitDailyStats, UnitType
 from interest_units.services.stats import COUNTERS
-from marketplace.models import Listing, ListingStatus
+from marketplace.models import Category, Listing, ListingStatus
 
 
 def unit_list_live(*, unit_type: str | None = None) -> QuerySet[InterestUnit]:
@@ -58,6 +60,29 @@ def unit_representative_listing(*, unit_id: int, viewer_id: int | None = None) -
     return queryset.first()
 
 
+def units_representative_listings(*, unit_ids: list[int], viewer_id: int | None = None) -> dict[int, int]:
+    """{unit id: its active member closest to the unit's text centroid} in one query: the picture a unit card
+    shows (the member that looks most like the unit as a whole); never the viewer's own listing."""
+    if not unit_ids:
+        return {}
+    exclude_own = "AND l.seller_id <> %s" if viewer_id is not None else ""
+    params: list = [list(unit_ids)] + ([viewer_id] if viewer_id is not None else [])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT DISTINCT ON (m.unit_id) m.unit_id, l.id
+            FROM {InterestUnitMember._meta.db_table} m
+            JOIN {Listing._meta.db_table} l ON l.id = m.listing_id
+            JOIN {InterestUnit._meta.db_table} u ON u.id = m.unit_id
+            WHERE m.unit_id = ANY(%s) AND l.status = '{ListingStatus.ACTIVE}' {exclude_own}
+            ORDER BY m.unit_id, (u.centroid IS NULL OR l.text_embedding IS NULL),
+                     l.text_embedding <=> u.centroid, l.created_at DESC, l.id
+            """,
+            params,
+        )
+        return dict(cursor.fetchall())
+
+
 def units_nearest(*, unit: InterestUnit, limit: int = 10, same_type: bool = False) -> list[InterestUnit]:
     """Live units with the closest text centroids (annotated with `distance`, cosine)."""
     if unit.centroid is None:
@@ -83,13 +108,19 @@ def unit_daily_series(*, unit_id: int, days: int = 30) -> list[dict]:
 
 
 def unit_code_path(*, unit: InterestUnit) -> list[dict]:
-    """For a semantic unit, each prefix of its code path with the live unit at that node, if any."""
-    if unit.type != UnitType.SEMANTIC or not unit.codes:
+    """For a semantic unit, each node of its path with the live unit at that node, if any: level 1 is its category
+    (shown by name), the deeper levels its codes within that category."""
+    partition = (unit.attributes or {}).get("partition")
+    if unit.type != UnitType.SEMANTIC or not partition:
         return []
-    keys = ["-".join(str(c) for c in unit.codes[:depth]) for depth in range(1, len(unit.codes) + 1)]
+    keys = [partition] + [semantic_key(unit.codes[:depth], partition) for depth in range(1, len(unit.codes) + 1)]
     found = {u.key: u for u in InterestUnit.objects.filter(type=UnitType.SEMANTIC, retired_at__isnull=True,
                                                            key__in=keys)}
-    return [{"level": i + 1, "code": unit.codes[i], "key": key, "unit": found.get(key)} for i, key in enumerate(keys)]
+    level, _, category_id = partition.partition(":")
+    name = Category.objects.filter(pk=int(category_id)).values_list("name", flat=True).first() if category_id else None
+    codes = [name or partition, *unit.codes]
+    return [{"level": i + 1, "code": code, "key": key, "unit": found.get(key)}
+            for i, (code, key) in enumerate(zip(codes, keys, strict=True))]
 
 
 def build_latest() -> UnitBuild | None:

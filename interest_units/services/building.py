@@ -8,7 +8,6 @@ Listings posted meanwhile, and sold listings never placed, are placed afterwards
 
 from __future__ import annotations
 
-import io
 import logging
 import time
 from collections import Counter, defaultdict
@@ -19,7 +18,7 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
-from interest_units import clustering
+from interest_units import clustering, quality
 from interest_units.clustering import SpuItem
 from interest_units.embeddings import as_vector
 from interest_units.image_features import image_encoder_name
@@ -27,7 +26,11 @@ from interest_units.models import BuildStatus, InterestUnit, InterestUnitMember,
 from interest_units.services.embedding import listing_embeddings_backfill
 from interest_units.services.images import listing_image_vectors
 from interest_units.services.locks import units_lock_exclusive
-from interest_units.services.placement import listings_place_unplaced, semantic_codebooks_latest
+from interest_units.services.placement import (
+    listings_place_unplaced,
+    semantic_codebooks_latest,
+    semantic_codebooks_pack,
+)
 from interest_units.services.sql import bulk_update_fast
 from interest_units.services.stats import unit_stats_refresh
 from interest_units.services.titling import interest_units_retitle
@@ -58,8 +61,8 @@ class BuildConfig:
     image_max_clusters: int = 1024
     semantic_levels: int = 3
     semantic_max_codes: int = 128  # codes per level at full scale (IU4Rec's GSID: 3 levels of 128)
-    semantic_level1_target: float = 80.0  # below full scale: listings per level-1 code
-    semantic_leaf_target: float = 3.0  # below full scale: listings per level-3 node
+    semantic_level1_target: float = 24.0  # listings per level-2 code within one category (level 1)
+    semantic_leaf_target: float = 3.0  # listings per level-3 node
     semantic_min_members: int = 5  # a semantic tree node is a unit when it has this many listings
 
     def scaled(self, n: int) -> BuildConfig:
@@ -186,6 +189,7 @@ def _category_label(cat: Catalogue, rows: Sequence[int], kind: str) -> str:
 
 
 def _image_units(cat: Catalogue, cfg: BuildConfig, messages: list[str], encoder: str) -> list[NewUnit]:
+    """Appearance clusters within each parent category ("Shoes"): a photo never joins look-alikes of another kind."""
     rows = np.flatnonzero(cat.has_photo)
     listings = list(Listing.objects.filter(pk__in=cat.ids[rows].tolist()).only("pk", "photo"))
     vectors = listing_image_vectors(listings=listings, encoder_name=encoder)
@@ -196,60 +200,120 @@ def _image_units(cat: Catalogue, cfg: BuildConfig, messages: list[str], encoder:
     x = np.stack([vectors[int(cat.ids[r])] for r in rows])
     target = min(cfg.image_target_size, max(cfg.image_min_members, len(rows) // 8))
     previous = _image_centroids_live(encoder, x.shape[1])
-    labels, centroids = clustering.image_clusters(x, min_members=cfg.image_min_members, target_size=target,
-                                                  max_clusters=cfg.image_max_clusters, seed=cfg.seed, init=previous)
-    order = sorted(range(len(centroids)), key=lambda j: (-int((labels == j).sum()), j))
+    by_part: dict[str, list[int]] = defaultdict(list)
+    for j, row in enumerate(rows):
+        by_part[clustering.category_chain(cat.items[row].c0, cat.items[row].c1, None)[0]].append(j)
     units = []
-    for rank, j in enumerate(order):
-        units.append(NewUnit(f"k{rank}", rows[labels == j], attributes={"encoder": encoder},
-                             image_centroid=centroids[j]))
+    for part in sorted(by_part):
+        picked = np.array(by_part[part], dtype=np.int64)
+        if len(picked) < cfg.image_min_members:
+            continue  # too few photos in this category for a cluster: they wait for more
+        labels, centroids = clustering.image_clusters(
+            x[picked], min_members=cfg.image_min_members, target_size=target, max_clusters=cfg.image_max_clusters,
+            seed=cfg.seed, init=previous.get(part),
+        )
+        order = sorted(range(len(centroids)), key=lambda j: (-int((labels == j).sum()), j))
+        for rank, j in enumerate(order):
+            members = picked[labels == j]
+            spread = float(np.percentile(np.linalg.norm(x[members] - centroids[j], axis=1), 90))
+            units.append(NewUnit(f"{part}/k{rank}", rows[members], attributes={
+                "encoder": encoder, "partition": part, "spread": spread}, image_centroid=centroids[j]))
+    _image_radii(units)
     return units
 
 
-def _image_centroids_live(encoder: str, dim: int) -> np.ndarray | None:
-    """The live image units' centroids, to warm-start k-means (same encoder and descriptor length only)."""
-    rows = [c for c, attrs in InterestUnit.objects.filter(type=UnitType.IMAGE, retired_at__isnull=True)
-            .order_by("pk").values_list("image_centroid", "attributes") if c and attrs.get("encoder") == encoder]
-    if not rows or any(len(c) != dim for c in rows):
-        return None
-    return np.array(rows, dtype=np.float32)
+def _image_radii(units: list[NewUnit]) -> None:
+    """How far from its centroid a new photo may lie and still fit a unit: its 90th-percentile member's distance,
+    or half the way to the nearest other unit's centroid when that is further (a cluster of near-identical photos
+    would otherwise refuse the next one over a re-encoding's noise)."""
+    if not units:
+        return
+    centroids = np.stack([u.image_centroid for u in units])
+    for j, unit in enumerate(units):
+        others = np.delete(centroids, j, axis=0)
+        gap = (float(np.linalg.norm(others - centroids[j], axis=1).min()) / 2 if len(others)
+               else 0.1 * float(np.linalg.norm(centroids[j])))
+        unit.attributes["radius"] = round(max(unit.attributes.pop("spread"), gap), 5)
 
 
-def _semantic_units(cat: Catalogue, cfg: BuildConfig, messages: list[str]) -> tuple[list[NewUnit], list]:
+def _image_centroids_live(encoder: str, dim: int) -> dict[str, np.ndarray]:
+    """The live image units' centroids per category, to warm-start k-means (same encoder and length only)."""
+    by_part: dict[str, list] = defaultdict(list)
+    for centroid, attrs in (InterestUnit.objects.filter(type=UnitType.IMAGE, retired_at__isnull=True)
+                            .order_by("pk").values_list("image_centroid", "attributes")):
+        if centroid and attrs.get("encoder") == encoder and attrs.get("partition") and len(centroid) == dim:
+            by_part[attrs["partition"]].append(centroid)
+    return {part: np.array(rows, dtype=np.float32) for part, rows in by_part.items()}
+
+
+def _semantic_units(cat: Catalogue, cfg: BuildConfig, messages: list[str],
+                    ) -> tuple[list[NewUnit], dict[str, list[np.ndarray]]]:
+    """Semantic IDs within categories (see `clustering`): level 1 is the leaf, or the parent that pools leaves too
+    small for units of their own; levels 2-3 are residual k-means codes of the text inside it."""
     rows = np.flatnonzero(cat.has_vector)
     missing = int((~cat.has_vector & cat.active).sum())
     if missing:
         messages.append(NO_TEXT_VECTOR.format(n=missing))
     if len(rows) == 0:
         messages.append(NO_VECTORS)
-        return [], []
-    x = cat.vectors[rows]
-    sizes = clustering.semantic_level_sizes(len(rows), levels=cfg.semantic_levels, max_codes=cfg.semantic_max_codes,
-                                            level1_target=cfg.semantic_level1_target,
-                                            leaf_target=cfg.semantic_leaf_target)
+        return [], {}
+    chains = [_semantic_chain(cat.items[r]) for r in rows]
+    parts = clustering.chain_groups(chains, min_members=cfg.semantic_min_members)
+    by_part: dict[str, list[int]] = defaultdict(list)
+    leftovers: list[int] = []
+    for row, part in zip(rows, parts, strict=True):
+        (by_part[part] if part else leftovers).append(int(row))
+    if not by_part:  # fewer listings than the minimum: one unit for all of them
+        by_part[clustering.NO_CATEGORY] = rows.tolist()
+        leftovers = []
     previous = semantic_codebooks_latest()  # warm start: codes stay put where the data did
-    if previous is not None and len(previous) == len(sizes) and previous[0].shape[1] == x.shape[1] and all(
-        0.8 <= len(book) / k <= 1.25 for book, k in zip(previous, sizes, strict=True)
-    ):
-        sizes = [len(book) for book in previous]  # a catalogue that barely grew keeps its code space
-    codebooks, codes = clustering.residual_kmeans(x, sizes, seed=cfg.seed, init=previous)
-    nodes = clustering.semantic_nodes(codes, min_members=cfg.semantic_min_members)
-    by_node: dict[tuple[int, ...], list[int]] = defaultdict(list)
-    for row, node in zip(rows, nodes, strict=True):
-        if node is not None:
-            by_node[node].append(int(row))
-    if not by_node:  # fewer listings than the minimum: one unit for all of them
-        by_node[tuple(int(c) for c in codes[0][:1])] = rows.tolist()
-    keys = sorted(by_node)
-    leftovers = [int(row) for row, node in zip(rows, nodes, strict=True) if node is None]
-    if leftovers:  # level-1 nodes too small to be units: their listings join the nearest unit
-        centres = np.stack([_unit_vector(cat.vectors[by_node[k]]) for k in keys])
-        nearest = clustering.nearest_rows(cat.vectors[leftovers], centres)
-        for row, j in zip(leftovers, nearest, strict=True):
-            by_node[keys[j]].append(row)
-    units = [NewUnit(clustering.semantic_key(node), np.array(sorted(by_node[node]), dtype=np.int64),
-                     codes=list(node), attributes={"depth": len(node), "level_sizes": sizes}) for node in keys]
+    codebooks: dict[str, list[np.ndarray]] = {}
+    groups: dict[tuple[str, tuple[int, ...]], list[int]] = defaultdict(list)
+    for part in sorted(by_part):
+        part_rows = by_part[part]
+        books, nodes = clustering.partition_semantic_nodes(
+            cat.vectors[part_rows], min_members=cfg.semantic_min_members, level1_target=cfg.semantic_level1_target,
+            leaf_target=cfg.semantic_leaf_target, seed=cfg.seed, init=previous.get(part),
+        )
+        if books:
+            codebooks[part] = books
+        for row, node in zip(part_rows, nodes, strict=True):
+            groups[(part, node)].append(row)
+    _leftovers_join(cat, leftovers, sorted(groups), groups)
+    keys = sorted(groups)
+    units = []
+    for part, node in keys:
+        members = np.array(sorted(groups[(part, node)]), dtype=np.int64)
+        heads = sorted({clustering.category_chain(cat.items[r].c0, cat.items[r].c1, cat.items[r].c2)[0]
+                        for r in members})
+        units.append(NewUnit(clustering.semantic_key(node, part), members, codes=list(node), attributes={
+            "partition": part, "depth": len(node) + 1, "pooled": heads,
+            "level_sizes": [len(book) for book in codebooks.get(part, [])],
+        }))
     return units, codebooks
+
+
+def _semantic_chain(item: SpuItem) -> list[str]:
+    """Leaf, parent, then the whole department: a department-wide unit (titled after it) is better than a leaf's
+    unit diluted by listings from all over the department."""
+    chain = clustering.category_chain(item.c0, item.c1, item.c2)
+    return chain + [f"c0:{item.c0}"] if item.c0 and chain[-1] != f"c0:{item.c0}" else chain
+
+
+def _leftovers_join(cat: Catalogue, leftovers: list[int], keys: list, groups: dict) -> None:
+    """Listings whose leaf, parent and department are all too small for a unit join the nearest unit of their own
+    department; with none there, they wait for the next build. Listings without a category cross no department:
+    the nearest unit takes them."""
+    if not leftovers or not keys:
+        return
+    c0_of_key = [Counter(cat.items[r].c0 for r in groups[k]).most_common(1)[0][0] for k in keys]
+    centres = np.stack([_unit_vector(cat.vectors[groups[k]]) for k in keys])
+    for row in leftovers:
+        c0 = cat.items[row].c0
+        same = [j for j, unit_c0 in enumerate(c0_of_key) if c0 is None or unit_c0 == c0]
+        if same:
+            j = same[int(np.argmax(centres[same] @ cat.vectors[row]))]
+            groups[keys[j]].append(row)
 
 
 def _unit_vector(vectors: np.ndarray) -> np.ndarray:
@@ -263,6 +327,26 @@ def _unit_vector(vectors: np.ndarray) -> np.ndarray:
 def _dominant(values: Sequence[str]) -> str:
     counts = Counter(v for v in values if v)
     return counts.most_common(1)[0][0] if counts else ""
+
+
+def _dominant_id(values: Sequence[int | None]) -> int | None:
+    """The most common value, None included (a unit of listings without a brand has no dominant brand)."""
+    return Counter(values).most_common(1)[0][0] if len(values) else None
+
+
+def _dominant_attributes(cat: Catalogue, rows: np.ndarray) -> dict:
+    """What placement and titles check a unit against: its most common department, parent, leaf and brand."""
+    items = [cat.items[r] for r in rows]
+    leaf = _dominant_id([i.c2 for i in items])
+    return {
+        "top_category": _dominant([cat.category_names[r][0] for r in rows]),
+        "top_brand": _dominant([cat.brand_names[r] for r in rows]),
+        "top_c0_id": _dominant_id([i.c0 for i in items]),
+        "top_c1_id": _dominant_id([i.c1 for i in items]),
+        "top_leaf_id": leaf,
+        "top_leaf_share": round(sum(i.c2 == leaf for i in items) / max(len(items), 1), 4),
+        "top_brand_id": _dominant_id([i.brand_id for i in items]),
+    }
 
 
 def _units_write(unit_type: str, new_units: list[NewUnit], cat: Catalogue) -> tuple[dict, list[int]]:
@@ -312,11 +396,7 @@ def _units_write(unit_type: str, new_units: list[NewUnit], cat: Catalogue) -> tu
             obj.codes = unit.codes
             obj.centroid = _unit_vector(cat.vectors[vec_rows]) if len(vec_rows) else None
             obj.image_centroid = [float(v) for v in unit.image_centroid] if unit.image_centroid is not None else None
-            obj.attributes = {
-                **unit.attributes,
-                "top_category": _dominant([cat.category_names[r][0] for r in unit.rows]),
-                "top_brand": _dominant([cat.brand_names[r] for r in unit.rows]),
-            }
+            obj.attributes = {**unit.attributes, **_dominant_attributes(cat, unit.rows)}
             unit_objects.append(obj)
         retired = [u for pk, u in live.items() if pk not in set(matched.values())]
         for unit in retired:
@@ -380,7 +460,7 @@ def interest_units_build(*, types: Sequence[str] | None = None, config: BuildCon
         for unit_type in types:
             started = time.perf_counter()
             first_message = len(messages)
-            codebooks: list = []
+            codebooks: dict[str, list[np.ndarray]] = {}
             extra_vectors = None
             if not len(cat):
                 units: list[NewUnit] = []
@@ -398,14 +478,12 @@ def interest_units_build(*, types: Sequence[str] | None = None, config: BuildCon
                 build.image_encoder = encoder
                 extra_vectors = _image_matrix(cat, units)
             if codebooks:
-                buffer = io.BytesIO()
-                np.savez(buffer, **{f"level_{i}": c for i, c in enumerate(codebooks)})
-                build.semantic_codebooks = buffer.getvalue()
+                build.semantic_codebooks = semantic_codebooks_pack(codebooks)
                 build.save(update_fields=["semantic_codebooks", "image_encoder"])
             info, _ = _units_write(unit_type, units, cat)
             labels = _labels(cat, units)
             results[unit_type] = {
-                **clustering.quality_report(
+                **quality.quality_report(
                     labels=labels, active=cat.active, leaf=[i.c2 for i in cat.items],
                     brand=[i.brand_id for i in cat.items], text_vectors=cat.vectors, extra_vectors=extra_vectors,
                 ),
@@ -413,7 +491,7 @@ def interest_units_build(*, types: Sequence[str] | None = None, config: BuildCon
                 "seconds": round(time.perf_counter() - started, 2),
             }
             if unit_type == UnitType.SEMANTIC:
-                results[unit_type]["level_sizes"] = units[0].attributes["level_sizes"]
+                results[unit_type]["categories"] = len({u.attributes["partition"] for u in units})
         built = [t for t in types if results.get(t, {}).get("count")]
         if built:
             started = time.perf_counter()
@@ -437,7 +515,7 @@ def interest_units_build(*, types: Sequence[str] | None = None, config: BuildCon
         build.save()
         raise
     for unit_type in types:
-        for line in clustering.report_lines(unit_type, results.get(unit_type, {})):
+        for line in quality.report_lines(unit_type, results.get(unit_type, {})):
             say(line)
     for message in messages:
         say(message)

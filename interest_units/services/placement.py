@@ -1,6 +1,14 @@
-"""Placing listings in their units without a rebuild: by attribute key (SPU), by semantic code path (semantic)
-and by nearest centroid (image; semantic when its path has no unit). A new listing is embedded and placed here
-within a couple of seconds of being posted (`listing_index`, run by the task of the same name).
+"""Placing listings in their units without a rebuild. A new listing is embedded and placed here within a couple of
+seconds of being posted (`listing_index`, run by the task of the same name).
+
+- SPU: the unit of its own brand and leaf whenever one exists (walking size / colour / condition splits), else the
+  unit of its leaf, parent or department.
+- Semantic: the nearest unit (text centroid) inside the listing's own category: its leaf, or the parent category
+  that pooled its leaf at the last build. A leaf that the build never saw waits for the next build.
+- Image: the nearest unit (photo descriptor) of the listing's own parent category, preferring its own leaf,
+  within the unit's own radius; a photo unlike every unit there waits for the next build.
+A listing that fits nowhere is left out rather than put in a wrong unit: a shopper trusts a unit that holds what
+its title says.
 """
 
 from __future__ import annotations
@@ -8,14 +16,14 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from interest_units.clustering import SpuItem, nearest_rows, semantic_codes, semantic_key, spu_resolve
+from interest_units.clustering import NO_CATEGORY, SpuItem, category_chain, spu_resolve
 from interest_units.embeddings import as_vector
 from interest_units.models import BuildStatus, InterestUnit, InterestUnitMember, UnitBuild, UnitType
 from interest_units.services.embedding import listings_embed
@@ -56,89 +64,121 @@ class SpuIndex:
         return spu_resolve(spu_item(listing), self.units, self.rest_units)
 
 
-_CODEBOOK_CACHE: dict[int, list[np.ndarray]] = {}
+_CODEBOOK_CACHE: dict[int, dict[str, list[np.ndarray]]] = {}
 
 
-def semantic_codebooks_latest() -> list[np.ndarray] | None:
-    """The residual k-means codebooks of the latest finished build (cached per build in this process)."""
+def semantic_codebooks_pack(codebooks: dict[str, list[np.ndarray]]) -> bytes:
+    """{category key: [level codebooks]} as one .npz blob ("c2:345" is stored as "c2_345__0", "c2_345__1")."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **{f"{part.replace(':', '_')}__{level}": book for part, books in codebooks.items()
+                        for level, book in enumerate(books)})
+    return buffer.getvalue()
+
+
+def _codebooks_unpack(blob: bytes) -> dict[str, list[np.ndarray]]:
+    out: dict[str, dict[int, np.ndarray]] = {}
+    with np.load(io.BytesIO(blob)) as archive:
+        for name in archive.files:
+            if "__" not in name:
+                return {}  # an older build's global codebooks: nothing to warm-start from
+            part, level = name.rsplit("__", 1)
+            out.setdefault(part.replace("_", ":", 1), {})[int(level)] = archive[name]
+    return {part: [levels[i] for i in sorted(levels)] for part, levels in out.items()}
+
+
+def semantic_codebooks_latest() -> dict[str, list[np.ndarray]]:
+    """The latest finished build's codebooks per category (cached per build in this process); a rebuild starts
+    from them so codes stay put where the data did."""
     build_id = (
         UnitBuild.objects.filter(status=BuildStatus.DONE, semantic_codebooks__isnull=False)
         .order_by("-finished_at", "-pk").values_list("pk", flat=True).first()
     )
     if build_id is None:
-        return None
+        return {}
     if build_id not in _CODEBOOK_CACHE:
         blob = UnitBuild.objects.filter(pk=build_id).values_list("semantic_codebooks", flat=True).get()
-        with np.load(io.BytesIO(bytes(blob))) as archive:
-            _CODEBOOK_CACHE.clear()
-            _CODEBOOK_CACHE[build_id] = [archive[f"level_{i}"] for i in range(len(archive.files))]
+        _CODEBOOK_CACHE.clear()
+        _CODEBOOK_CACHE[build_id] = _codebooks_unpack(bytes(blob))
     return _CODEBOOK_CACHE[build_id]
+
+
+def _chain(listing: Listing) -> list[str]:
+    return category_chain(listing.c0_id, listing.c1_id, listing.c2_id)
 
 
 @dataclass
 class SemanticIndex:
-    codebooks: list[np.ndarray] | None
-    units: dict[str, int]
-    _centroids: tuple[np.ndarray, np.ndarray, list[str]] | None = field(default=None, repr=False)
+    """Live semantic units grouped by their category (level 1 of their code path)."""
+
+    ids: np.ndarray  # (u,) unit ids
+    centroids: np.ndarray  # (u, 384)
+    by_partition: dict[str, list[int]]  # category key -> rows of its units
+    pooled: dict[str, str]  # a small leaf's key -> the category key its listings were pooled into
 
     @classmethod
-    def load(cls) -> SemanticIndex:
-        units = dict(
-            InterestUnit.objects.filter(type=UnitType.SEMANTIC, retired_at__isnull=True).values_list("key", "id")
-        )
-        return cls(semantic_codebooks_latest() if units else None, units)
+    def load(cls, listings: Sequence[Listing]) -> SemanticIndex:
+        """The units these listings may join: of their own leaves, or pooling them (every unit when one has no
+        category). A new listing reads a handful of centroids, not all of them."""
+        heads = {_chain(x)[0] for x in listings}
+        queryset = InterestUnit.objects.filter(type=UnitType.SEMANTIC, retired_at__isnull=True,
+                                               centroid__isnull=False)
+        if NO_CATEGORY not in heads:
+            queryset = queryset.filter(Q(attributes__partition__in=sorted(heads))
+                                       | Q(attributes__pooled__has_any_keys=sorted(heads)))
+        rows = [r for r in queryset.order_by("pk").values_list("id", "centroid", "attributes")
+                if r[2].get("partition")]
+        by_partition: dict[str, list[int]] = {}
+        pooled: dict[str, str] = {}
+        for j, (_, _, attributes) in enumerate(rows):
+            part = attributes["partition"]
+            by_partition.setdefault(part, []).append(j)
+            for head in attributes.get("pooled", []):
+                if head != part:
+                    pooled.setdefault(head, part)
+        matrix = (np.array([as_vector(r[1]) for r in rows], dtype=np.float32) if rows
+                  else np.zeros((0, 384), dtype=np.float32))
+        return cls(np.array([r[0] for r in rows], dtype=np.int64), matrix, by_partition, pooled)
 
-    def centroids(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
-        if self._centroids is None:
-            rows = list(InterestUnit.objects.filter(type=UnitType.SEMANTIC, retired_at__isnull=True,
-                                                    centroid__isnull=False).values_list("id", "centroid", "key"))
-            ids = np.array([r[0] for r in rows], dtype=np.int64)
-            matrix = np.array([as_vector(r[1]) for r in rows], dtype=np.float32).reshape(len(rows), -1)
-            self._centroids = (ids, matrix, [r[2] for r in rows])
-        return self._centroids
+    def partition_of(self, listing: Listing) -> str | None:
+        """The listing's own leaf when it has units, else the category its leaf's listings went to at the last
+        build (its parent's pool); None for a leaf that build never saw."""
+        head = _chain(listing)[0]
+        return head if head in self.by_partition else self.pooled.get(head)
 
-    def place_many(self, vectors: np.ndarray) -> list[int | None]:
-        """The deepest unit on each vector's code path; else the nearest unit centroid in the same level-1 subtree,
-        else the nearest unit centroid overall."""
-        if not self.units or not len(vectors):
-            return [None] * len(vectors)
-        out: list[int | None] = [None] * len(vectors)
-        if self.codebooks is not None and self.codebooks[0].shape[1] == vectors.shape[1]:
-            codes = semantic_codes(vectors, self.codebooks)
-            for row, path in enumerate(codes):
-                for depth in range(len(path), 0, -1):
-                    unit_id = self.units.get(semantic_key(path[:depth]))
-                    if unit_id is not None:
-                        out[row] = unit_id
-                        break
-        else:
-            codes = None
-        missing = [row for row, unit_id in enumerate(out) if unit_id is None]
-        if missing:
-            ids, matrix, keys = self.centroids()
-            if len(ids):
-                sims = vectors[missing] @ matrix.T
-                for j, row in enumerate(missing):
-                    if codes is not None:
-                        prefix = f"{codes[row][0]}"
-                        subtree = [i for i, key in enumerate(keys) if key == prefix or key.startswith(prefix + "-")]
-                        if subtree:
-                            out[row] = int(ids[subtree[int(np.argmax(sims[j, subtree]))]])
-                            continue
-                    out[row] = int(ids[int(np.argmax(sims[j]))])
+    def place_many(self, listings: Sequence[Listing], vectors: np.ndarray) -> list[int | None]:
+        """The unit with the nearest centroid within each listing's category (None: it waits for a rebuild). A
+        listing without a category crosses no department: the nearest unit of any takes it, as in a build."""
+        out: list[int | None] = []
+        for listing, vector in zip(listings, vectors, strict=True):
+            part = self.partition_of(listing)
+            if part is not None:
+                rows = self.by_partition[part]
+            elif listing.c0_id is None and len(self.ids):
+                rows = list(range(len(self.ids)))
+            else:
+                out.append(None)
+                continue
+            out.append(int(self.ids[rows[int(np.argmax(self.centroids[rows] @ vector))]]))
         return out
+
+
+IMAGE_RADIUS_SLACK = 1.5  # a photo fits a unit within this many times the distance of its 90th-percentile member
 
 
 @dataclass
 class ImageIndex:
     encoder: str
-    ids: np.ndarray
-    centroids: np.ndarray
+    ids: np.ndarray  # (u,)
+    centroids: np.ndarray  # (u, d)
+    partitions: list[str]  # each unit's category ("c1:12": image units are built within a parent category)
+    leaves: list[int | None]  # each unit's most common leaf
+    radii: np.ndarray  # (u,) how far a photo may be from the centroid and still fit
 
     @classmethod
     def load(cls) -> ImageIndex | None:
-        rows = list(InterestUnit.objects.filter(type=UnitType.IMAGE, retired_at__isnull=True,
-                                                image_centroid__isnull=False).values_list("id", "image_centroid"))
+        rows = [r for r in InterestUnit.objects.filter(type=UnitType.IMAGE, retired_at__isnull=True,
+                                                       image_centroid__isnull=False)
+                .order_by("pk").values_list("id", "image_centroid", "attributes") if r[2].get("partition")]
         encoder = (
             UnitBuild.objects.filter(status=BuildStatus.DONE).exclude(image_encoder="")
             .order_by("-finished_at", "-pk").values_list("image_encoder", flat=True).first()
@@ -150,20 +190,34 @@ class ImageIndex:
             log.warning("image units have descriptors of different lengths %s: rebuild them", sorted(dims))
             return None
         return cls(encoder, np.array([r[0] for r in rows], dtype=np.int64),
-                   np.array([r[1] for r in rows], dtype=np.float32))
+                   np.array([r[1] for r in rows], dtype=np.float32),
+                   [r[2]["partition"] for r in rows], [r[2].get("top_leaf_id") for r in rows],
+                   np.array([float(r[2].get("radius") or 0.0) for r in rows], dtype=np.float32))
 
     def place_many(self, listings: Sequence[Listing]) -> dict[int, int]:
+        """Nearest fitting unit of the listing's parent category, its own leaf's first; listings that fit none are
+        left out."""
         vectors = listing_image_vectors(listings=listings, encoder_name=self.encoder)
-        if not vectors:
-            return {}
-        listing_ids = list(vectors)
-        matrix = np.stack([vectors[i] for i in listing_ids])
-        if matrix.shape[1] != self.centroids.shape[1]:
-            log.warning("image descriptor length %d differs from the units' %d", matrix.shape[1],
-                        self.centroids.shape[1])
-            return {}
-        nearest = nearest_rows(matrix, self.centroids)
-        return {listing_id: int(self.ids[j]) for listing_id, j in zip(listing_ids, nearest, strict=True)}
+        out: dict[int, int] = {}
+        for listing in listings:
+            vector = vectors.get(listing.pk)
+            if vector is None:
+                continue
+            if len(vector) != self.centroids.shape[1]:
+                log.warning("image descriptor length %d differs from the units' %d", len(vector),
+                            self.centroids.shape[1])
+                return {}
+            part = category_chain(listing.c0_id, listing.c1_id, None)[0]
+            same = [j for j, unit_part in enumerate(self.partitions) if unit_part == part]
+            if not same:
+                continue
+            distances = np.linalg.norm(self.centroids[same] - vector, axis=1)
+            fits = [(float(d), j) for d, j in zip(distances, same, strict=True)
+                    if d <= IMAGE_RADIUS_SLACK * self.radii[j] + 1e-6]
+            own_leaf = [f for f in fits if listing.c2_id is not None and self.leaves[f[1]] == listing.c2_id]
+            if own_leaf or fits:
+                out[listing.pk] = int(self.ids[min(own_leaf or fits)[1]])
+        return out
 
 
 # -- placing --------------------------------------------------------------------------------------------------
@@ -201,9 +255,11 @@ def listings_place(*, listing_ids: Iterable[int], types: Sequence[str] | None = 
             ).values_list("listing_id", "type", "unit_id")
         }
         wanted: dict[tuple[int, str], int] = {}
+        judged: set[tuple[int, str]] = set()  # (listing, type) pairs a live index looked at, fitting or not
         if UnitType.SPU in types:
             spu = SpuIndex.load()
             for listing in listings:
+                judged.add((listing.pk, UnitType.SPU))
                 unit_id = spu.place(listing)
                 if unit_id is not None:
                     wanted[(listing.pk, UnitType.SPU)] = unit_id
@@ -211,12 +267,15 @@ def listings_place(*, listing_ids: Iterable[int], types: Sequence[str] | None = 
             with_vector = [x for x in listings if x.text_embedding is not None]
             if with_vector:
                 vectors = np.array([as_vector(x.text_embedding) for x in with_vector], dtype=np.float32)
-                for listing, unit_id in zip(with_vector, SemanticIndex.load().place_many(vectors), strict=True):
+                semantic = SemanticIndex.load(with_vector).place_many(with_vector, vectors)
+                for listing, unit_id in zip(with_vector, semantic, strict=True):
+                    judged.add((listing.pk, UnitType.SEMANTIC))
                     if unit_id is not None:
                         wanted[(listing.pk, UnitType.SEMANTIC)] = unit_id
         if UnitType.IMAGE in types:
             image = ImageIndex.load()
             if image is not None:
+                judged.update((x.pk, UnitType.IMAGE) for x in listings if x.photo)
                 for listing_id, unit_id in image.place_many(listings).items():
                     wanted[(listing_id, UnitType.IMAGE)] = unit_id
         status = {x.pk: x.status for x in listings}
@@ -230,6 +289,12 @@ def listings_place(*, listing_ids: Iterable[int], types: Sequence[str] | None = 
             changes.append(InterestUnitMember(listing_id=listing_id, type=unit_type, unit_id=unit_id, joined_at=now))
             placed[listing_id][unit_type] = unit_id
             touched.update({unit_id} | ({old} if old is not None else set()))
+        # An active listing edited into something no unit fits leaves its old unit and waits for a rebuild.
+        leaving = [pair for pair in judged - set(wanted) if pair in current and status[pair[0]] not in
+                   SETTLED_STATUSES]
+        for listing_id, unit_type in leaving:
+            InterestUnitMember.objects.filter(listing_id=listing_id, type=unit_type).delete()
+            touched.add(current.pop((listing_id, unit_type)))
         for (listing_id, unit_type), unit_id in current.items():
             placed[listing_id].setdefault(unit_type, unit_id)
         if changes:

@@ -1,13 +1,21 @@
-"""Unit titles: generated from member titles (interest_units.titles), saved only when they change."""
+"""Unit titles: generated from the members' content (interest_units.titles), saved only when they change."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from interest_units.models import InterestUnit, InterestUnitMember, UnitType
 from interest_units.services.sql import bulk_update_fast
-from interest_units.titles import TitleInput, titles_generate
+from interest_units.titles import (
+    KIND_BRAND,
+    KIND_CATEGORY,
+    KIND_IMAGE,
+    KIND_PRODUCT,
+    KIND_SEMANTIC,
+    TitleInput,
+    titles_generate,
+)
 from marketplace.models import Condition, ListingStatus
 
 TITLE_SAMPLE = 200  # member titles read per unit (active first, then sold, oldest id first: deterministic)
@@ -26,6 +34,10 @@ def _qualifier(attributes: dict) -> str:
     return ", ".join(parts)
 
 
+SPU_KINDS = {"product": (KIND_PRODUCT, 2), "leaf": (KIND_CATEGORY, 2), "c1": (KIND_CATEGORY, 1),
+             "c0": (KIND_CATEGORY, 0), "brand": (KIND_BRAND, None)}
+
+
 def _title_inputs(units: Sequence[InterestUnit]) -> list[TitleInput]:
     rows: dict[int, list[tuple]] = defaultdict(list)
     for row in (
@@ -40,20 +52,20 @@ def _title_inputs(units: Sequence[InterestUnit]) -> list[TitleInput]:
         members = rows.get(unit.pk, [])
         members.sort(key=lambda r: r[0] != ListingStatus.ACTIVE)  # stable: active first, then by id
         sample = members[:TITLE_SAMPLE]
-        colours = Counter(r[6].strip().title() for r in sample if r[6] and r[6].strip())
-        extra = [colours.most_common(1)[0][0]] if colours else []
-        prices = sorted(float(r[7]) for r in sample)
-        if prices:
-            extra.append(f"around ${prices[len(prices) // 2]:,.0f}")
         attrs = unit.attributes or {}
+        kind, level = (KIND_SEMANTIC if unit.type == UnitType.SEMANTIC else KIND_IMAGE), None
+        if unit.type == UnitType.SPU:
+            kind, level = SPU_KINDS.get(attrs.get("kind", ""), (KIND_CATEGORY, None))
         inputs.append(TitleInput(
             titles=[r[1] for r in sample],
             brands=[r[2] or "" for r in sample],
             categories=[(r[3] or "", r[4] or "", r[5] or "") for r in sample],
-            fixed_brand=attrs.get("brand_name", "") if unit.type == UnitType.SPU else "",
-            fixed_category=attrs.get("category_label", "") if unit.type == UnitType.SPU else "",
+            kind=kind,
+            fixed_brand=attrs.get("brand_name", "") if kind in (KIND_PRODUCT, KIND_BRAND) else "",
+            category_level=level,
             qualifier=_qualifier(attrs) if unit.type == UnitType.SPU else "",
-            extra_terms=extra,
+            prices=[float(r[7]) for r in sample if r[0] == ListingStatus.ACTIVE],
+            colours=[r[6] or "" for r in sample],
         ))
     return inputs
 

@@ -36,7 +36,7 @@ def test_build_makes_every_type_and_stores_the_quality_report(built, catalogue):
     nike = catalogue["Nike"][0]
     unit = InterestUnit.objects.get(type=UnitType.SPU, members__listing=nike)
     assert unit.key == f"p{nike.brand_id}-{nike.c2_id}"
-    assert unit.title.startswith("Nike Air Max")
+    assert unit.title == "Nike Athletic Shoes"  # brand + what the leaf (Shoes › Athletic) calls its items
     assert unit.active_count == 5
     # image units never mix the red striped shoes with the blue phones
     shoe_units = set(InterestUnitMember.objects.filter(type="image", listing__in=catalogue["Nike"])
@@ -44,9 +44,12 @@ def test_build_makes_every_type_and_stores_the_quality_report(built, catalogue):
     phone_units = set(InterestUnitMember.objects.filter(type="image", listing__in=catalogue["Apple"])
                       .values_list("unit_id", flat=True))
     assert shoe_units and phone_units and not shoe_units & phone_units
-    # semantic units are tree nodes with their code path as key
+    # semantic units are tree nodes: their category (level 1), then their code path inside it
     for unit in InterestUnit.objects.filter(type=UnitType.SEMANTIC):
-        assert unit.key == "-".join(map(str, unit.codes)) and 1 <= len(unit.codes) <= 3
+        partition = unit.attributes["partition"]
+        assert unit.key == (f"{partition}/" + "-".join(map(str, unit.codes)) if unit.codes else partition)
+        assert len(unit.codes) <= 2
+    assert semantic["purity_leaf_category"] == 1.0
     # titles are never empty and distinct within a type
     for unit_type in UnitType.values:
         titles = list(InterestUnit.objects.filter(type=unit_type).values_list("title", flat=True))
