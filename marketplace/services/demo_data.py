@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
+from django.db.models import Case, Value, When
 
 from marketplace.errors import ApplicationError
 from marketplace.models import (
@@ -213,6 +214,38 @@ def _activity_derive(result, users, listing_ids) -> tuple[int, int, int]:
 def demo_photos_dir(*, seed: int, users: int, listings: int, days: int) -> Path:
     """Photos depend on the whole simulation, so each configuration keeps its own folder."""
     return Path(settings.MEDIA_ROOT) / "listings" / "demo" / f"seed{seed}-{users}u-{listings}l-{days}d"
+
+
+def demo_photos_attach(*, directory: Path, chunk: int = 500,
+                       report: Callable[[int, int], None] | None = None) -> int:
+    """Give each demo listing without a photo its generated thumbnail, rendering the files that are missing.
+
+    For `make demo`, which seeds without photos so the storefront opens sooner: chunk by chunk, each committed
+    on its own, so pages show photos as they come and a stopped run resumes where it stopped. A listing that got
+    a photo some other way meanwhile keeps it. Returns how many listings got one; `report(done, total)`.
+    """
+    from marketplace.demo.photos import PhotoJob, photo_jobs_render
+
+    directory.mkdir(parents=True, exist_ok=True)
+    media = Path(settings.MEDIA_ROOT)
+    pending = Listing.objects.filter(source=ListingSource.DEMO, photo="")
+    total, done, cursor = pending.count(), 0, 0
+    while True:
+        listings = list(pending.filter(pk__gt=cursor).select_related("brand", "c0", "c1", "c2")
+                        .order_by("pk")[:chunk])
+        if not listings:
+            return done
+        files = {listing.pk: directory / f"{listing.external_id}.jpg" for listing in listings}
+        photo_jobs_render([
+            PhotoJob(int(listing.external_id), listing.color, [c.name for c in listing.category_path],
+                     listing.brand.name if listing.brand_id else None, str(files[listing.pk]))
+            for listing in listings if not files[listing.pk].exists()
+        ])
+        names = [When(pk=pk, then=Value(str(path.relative_to(media)))) for pk, path in files.items()]
+        done += Listing.objects.filter(pk__in=list(files), photo="").update(photo=Case(*names))
+        cursor = listings[-1].pk
+        if report is not None:
+            report(done, total)
 
 
 def _photo_name(photos_dir: Path | None, spec_id: int) -> str:
