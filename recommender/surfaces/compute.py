@@ -15,6 +15,7 @@ from itertools import zip_longest
 from django.db.models import Count, Max, Min, Q
 
 from interest_units.models import InterestUnit, InterestUnitMember, UserUnitStats
+from interest_units.selectors import units_representative_listings
 from marketplace.models import Event, Listing, ListingStatus
 from recommender import unit_ranking
 from recommender.base import Query
@@ -140,11 +141,17 @@ def unit_cards_compute(*, viewer_id: int | None, history: ViewerHistory | None,
 
 
 def _newest_cards(unit_ids: list[int], *, viewer_id: int | None) -> list[StoredCard]:
+    """Baseline cards: each unit's picture is its member closest to the unit's centroid (the one that looks most
+    like the unit), then its newest members stand in should it sell."""
     pairs, counts = unit_ranking.unit_items_newest(unit_ids, viewer_id, CARD_CANDIDATES)
     listings: dict[int, list[int]] = defaultdict(list)
-    for unit_id, listing_id in pairs:
+    for unit_id, listing_id in units_representative_listings(unit_ids=unit_ids, viewer_id=viewer_id).items():
         listings[unit_id].append(listing_id)
-    return _cards([(u, listings[u], counts[u]) for u in unit_ids if u in listings], recommender="iu_popularity")
+    for unit_id, listing_id in pairs:
+        if listing_id not in listings[unit_id]:
+            listings[unit_id].append(listing_id)
+    return _cards([(u, listings[u], counts[u]) for u in unit_ids if u in listings and u in counts],
+                  recommender="iu_popularity")
 
 
 def _cards(ranked: list[tuple[int, list[int], int]], *, recommender: str) -> list[StoredCard]:
