@@ -61,7 +61,11 @@ def unit_stats_refresh() -> dict[str, int]:
 @shared_task(acks_late=True)
 def interest_units_build(types: list[str] | None = None) -> int:
     """Periodic (and admin-triggered) rebuild of every unit type; returns the build id."""
-    return services.interest_units_build(types=types).pk
+    from jobs.models import JobKind
+    from jobs.services import job_tracked
+
+    with job_tracked(kind=JobKind.UNIT_BUILD, name=",".join(types or ["all"])):  # on the admin status page
+        return services.interest_units_build(types=types).pk
 
 
 @shared_task(acks_late=True)

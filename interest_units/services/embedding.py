@@ -6,6 +6,8 @@ import logging
 from collections.abc import Callable, Iterable
 
 from interest_units.embeddings import listing_text, texts_embed
+from jobs.models import JobKind
+from jobs.services import job_progress, job_tracked
 from marketplace.models import Listing
 
 log = logging.getLogger(__name__)
@@ -41,15 +43,19 @@ def listing_embeddings_backfill(*, batch_size: int = 256, limit: int | None = No
     if limit is not None:
         total = min(total, limit)
     done, cursor = 0, start_after
-    while done < total:
-        size = min(batch_size, total - done)
-        ids = list(queryset.filter(pk__gt=cursor).order_by("pk").values_list("pk", flat=True)[:size])
-        if not ids:
-            break
-        listings_embed(listing_ids=ids)
-        done += len(ids)
-        cursor = ids[-1]
-        if progress is not None:
-            progress(done, total)
+    if not total:
+        return 0
+    with job_tracked(kind=JobKind.EMBEDDING, name="listing text", total=total) as job:  # on the status page
+        while done < total:
+            size = min(batch_size, total - done)
+            ids = list(queryset.filter(pk__gt=cursor).order_by("pk").values_list("pk", flat=True)[:size])
+            if not ids:
+                break
+            listings_embed(listing_ids=ids)
+            done += len(ids)
+            cursor = ids[-1]
+            job_progress(job=job, done=done, total=total)
+            if progress is not None:
+                progress(done, total)
         log.info("embedded %d / %d listings (last id %d)", done, total, cursor)
     return done

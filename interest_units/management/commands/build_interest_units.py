@@ -13,6 +13,8 @@ from tqdm import tqdm
 from interest_units.models import UnitType
 from interest_units.services import BuildConfig, interest_units_build, listing_embeddings_backfill
 from interest_units.services.holdout import placement_holdout_evaluate, placement_report_lines
+from jobs.models import JobKind
+from jobs.services import job_tracked
 
 TYPES_INVALID = "Unknown unit type(s): {bad}. Choose from: " + ", ".join(UnitType.values) + "."
 
@@ -55,8 +57,9 @@ class Command(BaseCommand):
         if options["holdout"] is not None:
             self._holdout(float(options["holdout"]), types, int(options["seed"]), options["report"], started)
             return
-        build = interest_units_build(types=types, config=BuildConfig(seed=int(options["seed"])), embed_missing=False,
-                                     report=self.stdout.write)
+        with job_tracked(kind=JobKind.UNIT_BUILD, name=",".join(types)):  # on the admin status page
+            build = interest_units_build(types=types, config=BuildConfig(seed=int(options["seed"])),
+                                         embed_missing=False, report=self.stdout.write)
         self.stdout.write(self.style.SUCCESS(
             f"build {build.pk} done in {time.perf_counter() - started:.1f} s (report stored on the build)"
         ))

@@ -143,6 +143,8 @@ class Command(BaseCommand):
     def _train_in_background(self) -> None:
         """Each model trains on the gpu queue and replaces the baselines on its surface as soon as its version
         beats the best baseline (see /admin/recommender/modelversion/)."""
+        from jobs.models import JobKind
+        from jobs.services import job_queue
         from recommender.models import ModelVersion
         from recommender.serving import SURFACE_MODELS
         from recommender.tasks import model_train
@@ -150,6 +152,7 @@ class Command(BaseCommand):
         trained = set(ModelVersion.objects.exclude(checkpoint="").values_list("name", flat=True))
         pending = [name for name in SURFACE_MODELS if name not in trained]
         for name in pending:
+            job_queue(kind=JobKind.TRAINING, name=name)  # "queued" on the status page until the worker takes it
             model_train.apply_async(args=[name], queue="gpu")
         if pending:
             self._say(f"training queued on the gpu worker: {', '.join(pending)}")
