@@ -44,27 +44,56 @@ UNIT_PAGE_IDS = unit_ranking.STAGE2_MAX_ITEMS
 
 
 # -- home ------------------------------------------------------------------------------------------------------
+HOME_SURFACE = "home_rows"  # the home rows' name for online experiments (experiments.models)
+
+
 def home_compute(*, history: ViewerHistory) -> StoredSlate:
     """A signed-in viewer's homepage: "for you" rows per interest (PWPRec multi-interest when served, else content
     kNN per recent category), "next up" (Mercatran when served, else co-occurrence with the last item), each
     re-ranked by the active ranker, and the interest-unit cards (IU-Boosted when served, else popular units).
-    The "popular now" row is shared by every viewer and added when the page is served."""
-    slate = StoredSlate()
+    The "popular now" row is shared by every viewer and added when the page is served. While an A/B experiment runs
+    on the home rows, the viewer's arm picks the source of their rows, which carry the arm's label
+    (`home_arm_rows`)."""
+    slate = StoredSlate(extra={"surface": HOME_SURFACE, "experiment": None})
     viewer_id = history.user_id
     recent = history.recent_listing_ids()
+    arm, label = _home_arm(viewer_id, slate)
     if recent:
-        slate.rows = _home_model_rows(viewer_id, recent, slate.versions)
-        if not any(row.recommender == "pwprec" for row in slate.rows):
+        source = arm.model if arm is not None else None
+        if source in (None, "pwprec", "mercatran"):
+            slate.rows = _home_model_rows(viewer_id, recent, slate.versions)
+        if source in (None, "content") and not any(row.recommender == "pwprec" for row in slate.rows):
             slate.rows = _home_content_rows(viewer_id, recent) + slate.rows
-        ranker = served_ranker()
+        ranker = served_ranker() if source in (None, "ranker", "pwprec", "content") else None
         if ranker is not None:
             slate.versions["ranker"] = ranker[0]
             rows_rerank(slate.rows, ranker=ranker[1], query=history.query(surface="home"))
-        if not any(row.surface == "home_next_up" for row in slate.rows):
+        if source in (None, "cooccurrence", "content", "pwprec") and not any(
+                row.surface == "home_next_up" for row in slate.rows):
             slate.rows.append(StoredRow("home_next_up", "Next up for you", "cooccurrence",
                                         co_viewed_listing_ids(recent[0]), exclude=recent))
+    if label is not None:  # impressions name the arm: the experiment's results read them back
+        for row in slate.rows:
+            row.recommender = label
     slate.cards = unit_cards_compute(viewer_id=viewer_id, history=history, versions=slate.versions)
     return slate
+
+
+def _home_arm(viewer_id: int, slate: StoredSlate):
+    """The viewer's arm of the A/B experiment running on the home rows, and its label; (None, None) without one.
+    An arm's recommender picks the rows: "pwprec" / "mercatran" (the models' rows when served), "content",
+    "cooccurrence", "ranker" (the baselines re-ranked), or "popularity" (no personal rows: the shared row only)."""
+    from experiments.selectors import arm_for, running_experiment
+
+    experiment = running_experiment(HOME_SURFACE)
+    if experiment is None or experiment.is_interleaving:
+        return None, None
+    arm = arm_for(experiment, f"u{viewer_id}")
+    if arm is None:
+        return None, None
+    slate.extra["experiment"] = experiment.name
+    slate.extra["arm"] = arm.name
+    return arm, arm.label(experiment.name)
 
 
 def _home_model_rows(viewer_id: int, recent: list[int], versions: dict[str, int]) -> list[StoredRow]:

@@ -89,8 +89,12 @@ def slate_fill(rows: list[StoredRow], *, viewer_id: int | None, k: int, cards: l
 
 
 # -- home -------------------------------------------------------------------------------------------------------
-def _popular_row() -> StoredRow:
-    return StoredRow("home_popular", "Popular right now", "popularity", popular_listing_ids())
+def _popular_row(stored: StoredSlate | None = None) -> StoredRow:
+    """The shared "popular now" row; within an A/B experiment it carries the viewer's arm like their other rows
+    (an arm is the whole page a viewer sees)."""
+    extra = stored.extra if stored is not None else {}
+    label = f"{extra['experiment']}:{extra['arm']}" if extra.get("experiment") and extra.get("arm") else "popularity"
+    return StoredRow("home_popular", "Popular right now", label, popular_listing_ids())
 
 
 def _home_stored(viewer_id: int | None) -> StoredSlate:
@@ -105,7 +109,7 @@ def _home_stored(viewer_id: int | None) -> StoredSlate:
 def home_serve(*, viewer_id: int | None, k: int = 12, card_k: int = 8) -> tuple[Slate, UnitCards]:
     """The homepage: its rows ("for you", "next up", "popular now") and its interest-unit cards, one read each."""
     stored = _home_stored(viewer_id)
-    rows, cards = slate_fill([*stored.rows, _popular_row()], viewer_id=viewer_id, k=k, cards=stored.cards,
+    rows, cards = slate_fill([*stored.rows, _popular_row(stored)], viewer_id=viewer_id, k=k, cards=stored.cards,
                              card_k=card_k)
     slate = Slate(rows=rows)
     return slate, UnitCards(cards=cards, request_id=slate.request_id)
@@ -113,7 +117,7 @@ def home_serve(*, viewer_id: int | None, k: int = 12, card_k: int = 8) -> tuple[
 
 def home_rows_serve(*, viewer_id: int | None, k: int = 12) -> Slate:
     stored = _home_stored(viewer_id)
-    rows, _ = slate_fill([*stored.rows, _popular_row()], viewer_id=viewer_id, k=k)
+    rows, _ = slate_fill([*stored.rows, _popular_row(stored)], viewer_id=viewer_id, k=k)
     return Slate(rows=rows)
 
 

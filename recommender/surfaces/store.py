@@ -86,14 +86,23 @@ def versions_served() -> dict[str, int]:
 
 
 def slate_is_stale(slate: StoredSlate, *, max_age: float, now: float) -> bool:
-    """Older than `max_age` seconds, or computed before a model version that now serves (a newer version, a model
-    activated since, or one deactivated since)."""
+    """Older than `max_age` seconds, computed before a model version that now serves (a newer version, a model
+    activated since, or one deactivated since), or under another A/B experiment than the one running now."""
     if now - slate.computed_at > max_age:
         return True
+    if "surface" in slate.extra and slate.extra.get("experiment") != _experiment_running(slate.extra["surface"]):
+        return True  # an experiment started or stopped on its surface since
     served = versions_served()
     if set(slate.versions) - set(served):
         return True
     return any(version > slate.versions.get(name, -1) for name, version in served.items())
+
+
+def _experiment_running(surface: str) -> str | None:
+    from experiments.selectors import running_experiment
+
+    experiment = running_experiment(surface)
+    return None if experiment is None or experiment.is_interleaving else experiment.name
 
 
 def slate_refresh_request(key: str) -> bool:
