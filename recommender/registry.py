@@ -8,3 +8,4 @@ import recommender.nets.pwprec  # noqa: F401
 import recommender.nets.ranking_two_tower  # noqa: F401
 import recommender.nets.scid  # noqa: F401
 import recommender.ranker  # noqa: F401
+import recommender.session_hybrid  # noqa: F401

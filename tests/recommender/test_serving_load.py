@@ -34,7 +34,7 @@ def _activate_elsewhere(version: ModelVersion) -> None:
     """Another process activates `version`; this one notices once its 30 s check is due (here: at once)."""
     ModelVersion.objects.filter(name=version.name).update(is_active=False)
     ModelVersion.objects.filter(pk=version.pk).update(is_active=True)
-    serving._checked_at.clear()
+    serving._active_at = float("-inf")  # the process's 30 s check of the active versions is due
 
 
 def _served_version(deadline_s: float = 10.0, *, want: int) -> int | None:

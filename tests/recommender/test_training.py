@@ -26,6 +26,7 @@ from recommender.nets.ranking_two_tower import RankingTwoTower, RankingTwoTowerC
 from recommender.nets.scid import SCID
 from recommender.nets.training import TRAINING_PARAMETERS, Monitor, Trainer, seed_everything
 from recommender.ranker import Ranker, RankerConfig
+from recommender.session_hybrid import SessionHybrid
 
 A = ACTION_CODE
 TOPICS = ("shoes", "camera", "guitar", "watch")
@@ -45,6 +46,7 @@ TINY: dict[type, dict] = {
              "scid": {"hidden": 16, "product_dim": 8, "min_product_count": 1, "epochs": 1, "batch_size": 32},
              "two_tower": {"dim": 16, "item_blocks": 1, "layers": 1, "heads": 2, "ff_dim": 32, "max_history": 8,
                            "pretrain_samples": 400, "epochs": 1, "batch_size": 64}},
+    SessionHybrid: {"per_source": 10, "min_data_in_leaf": 2, "ranker_fraction": 0.4},
 }  # fmt: skip
 
 
