@@ -10,6 +10,7 @@ slate is computed in the background; a stale slate is served while it is recompu
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
@@ -39,9 +40,12 @@ from recommender.surfaces.types import (
 HEADROOM = 3  # a row reads up to 3x k candidates to stay full while some of them sell
 
 
-def slate_read(key: str) -> StoredSlate | None:
-    """The stored slate under `key`; asks for a refresh when there is none or it is stale (served meanwhile)."""
+def slate_read(key: str, *, exists: Callable[[], bool] | None = None) -> StoredSlate | None:
+    """The stored slate under `key`; asks for a refresh when there is none or it is stale (served meanwhile).
+    `exists` is asked before a missing slate's refresh, so an unknown id costs a query, never a worker's task."""
     stored = slate_get(key)
+    if stored is None and exists is not None and not exists():
+        return None
     if stored is None or slate_is_stale(stored, max_age=refresh_seconds(), now=time.time()):
         if slate_refresh_request(key):
             # Eager tasks (tests) have computed it by now; a real worker has not, and this read finds the same.
@@ -143,9 +147,12 @@ def _personal(kind: str, viewer_id: int | None, ident: int, *models: str) -> Sto
 def item_serve(*, listing_id: int, viewer_id: int | None, k: int = 12) -> Slate:
     """A listing's page rows (also for a sold or removed listing: its page is where a late shopper looks for the
     next one); 404 for an unknown listing. Until the listing's slate exists, the popular row stands in."""
-    stored = _personal("item", viewer_id, listing_id, "pwprec", "ranker") or slate_read(f"item:{listing_id}")
-    if stored is None:
-        get_object_or_404(Listing.objects.only("id"), pk=listing_id)  # a slate exists only for a real listing
+    shared = slate_read(f"item:{listing_id}", exists=Listing.objects.filter(pk=listing_id).exists)
+    if shared is None:  # a listing whose slate is being computed, or no listing at all
+        get_object_or_404(Listing.objects.only("id"), pk=listing_id)
+    # A viewer's own rows are asked for only once the listing's exist (so never for an unknown id).
+    personal = _personal("item", viewer_id, listing_id, "pwprec", "ranker") if shared is not None else None
+    stored = personal or shared
     rows = stored.rows if stored is not None else [_popular_row()]
     filled, _ = slate_fill(rows, viewer_id=viewer_id, k=k, shown={listing_id})
     return Slate(rows=filled)
@@ -155,7 +162,9 @@ def item_serve(*, listing_id: int, viewer_id: int | None, k: int = 12) -> Slate:
 def unit_page_serve(*, unit_id: int, viewer_id: int | None, k: int = 60) -> UnitPage:
     """A unit's items ranked for the viewer (404 for an unknown unit). Until the unit's slate exists, its newest
     active items stand in."""
-    stored = _personal("unit", viewer_id, unit_id, unit_ranking.MODEL_NAME) or slate_read(f"unit:{unit_id}")
+    shared = slate_read(f"unit:{unit_id}", exists=InterestUnit.objects.filter(pk=unit_id).exists)
+    personal = _personal("unit", viewer_id, unit_id, unit_ranking.MODEL_NAME) if shared is not None else None
+    stored = personal or shared
     if stored is None or not stored.rows:
         unit = get_object_or_404(InterestUnit, pk=unit_id)
         ref = UnitRef.of(unit)

@@ -104,3 +104,9 @@ def test_a_listing_without_a_slate_gets_a_stand_in_at_once_and_a_refresh_in_the_
     slate_refresh(f"item:{listings[7].pk}")
     surfaces = [row["surface"] for row in client.get(reverse("api-item", args=[listings[7].pk])).json()["rows"]]
     assert surfaces[:2] == ["vip_similar", "vip_unit"]
+
+
+def test_an_unknown_listing_or_unit_is_a_404_and_asks_no_worker_for_a_slate(client):
+    for path in (reverse("api-item", args=[987654]), reverse("api-unit-items", args=[987654])):
+        assert client.get(path).status_code == 404
+    assert not OutboxMessage.objects.filter(task=slate_refresh_task.name).exists()
