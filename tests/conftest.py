@@ -52,7 +52,9 @@ def _fresh_shared_lists():
 @pytest.fixture(autouse=True)
 def _fresh_models():
     """Which model version is active (or that none is) is remembered per process for a while; each test asks anew."""
+    from experiments.selectors import running_experiments_forget
     from recommender.serving import served_models_forget
 
     served_models_forget()
+    running_experiments_forget()  # which experiment runs is remembered per process for a while, too
     yield

@@ -62,13 +62,13 @@ def home_compute(*, history: ViewerHistory) -> StoredSlate:
         source = arm.model if arm is not None else None
         if source in (None, "pwprec", "mercatran"):
             slate.rows = _home_model_rows(viewer_id, recent, slate.versions)
-        if source in (None, "content") and not any(row.recommender == "pwprec" for row in slate.rows):
+        if source in (None, "content", "ranker") and not any(row.recommender == "pwprec" for row in slate.rows):
             slate.rows = _home_content_rows(viewer_id, recent) + slate.rows
         ranker = served_ranker() if source in (None, "ranker", "pwprec", "content") else None
         if ranker is not None:
             slate.versions["ranker"] = ranker[0]
             rows_rerank(slate.rows, ranker=ranker[1], query=history.query(surface="home"))
-        if source in (None, "cooccurrence", "content", "pwprec") and not any(
+        if source in (None, "cooccurrence", "content", "pwprec", "ranker") and not any(
                 row.surface == "home_next_up" for row in slate.rows):
             slate.rows.append(StoredRow("home_next_up", "Next up for you", "cooccurrence",
                                         co_viewed_listing_ids(recent[0]), exclude=recent))
