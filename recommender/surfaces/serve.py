@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 
 from interest_units.models import InterestUnit
@@ -40,6 +41,12 @@ from recommender.surfaces.types import (
 HEADROOM = 3  # a row reads up to 3x k candidates to stay full while some of them sell
 
 
+def _refreshed_inline() -> bool:
+    """Whether a requested refresh has already run in this process (eager tasks: tests, and the request's own
+    commit). A real worker has not run it yet, so reading the slate again would only repeat the miss's queries."""
+    return bool(settings.CELERY_TASK_ALWAYS_EAGER)
+
+
 def slate_read(key: str, *, exists: Callable[[], bool] | None = None) -> StoredSlate | None:
     """The stored slate under `key`; asks for a refresh when there is none or it is stale (served meanwhile).
     `exists` is asked before a missing slate's refresh, so an unknown id costs a query, never a worker's task."""
@@ -47,8 +54,7 @@ def slate_read(key: str, *, exists: Callable[[], bool] | None = None) -> StoredS
     if stored is None and exists is not None and not exists():
         return None
     if stored is None or slate_is_stale(stored, max_age=refresh_seconds(), now=time.time()):
-        if slate_refresh_request(key):
-            # Eager tasks (tests) have computed it by now; a real worker has not, and this read finds the same.
+        if slate_refresh_request(key) and _refreshed_inline():
             stored = slate_get(key) or stored
     return stored
 
@@ -139,8 +145,8 @@ def _personal(kind: str, viewer_id: int | None, ident: int, *models: str) -> Sto
     key = f"{kind}-for:{viewer_id}:{ident}"
     stored = slate_get(key, durable=False)
     if stored is None or slate_is_stale(stored, max_age=refresh_seconds(), now=time.time()):
-        if slate_refresh_request(key):
-            stored = slate_get(key, durable=False) or stored  # computed already by an eager task (tests)
+        if slate_refresh_request(key) and _refreshed_inline():
+            stored = slate_get(key, durable=False) or stored
     return stored
 
 
