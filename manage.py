@@ -6,7 +6,7 @@ import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.local")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     command = sys.argv[1] if len(sys.argv) > 1 else ""
     # `demo` starts the services itself, so that it knows which ones to stop when it ends.
     if command not in {"stack", "demo", "help", "--help", "-h", "", "version", "--version"}:

@@ -1,7 +1,7 @@
 """Image descriptors for image interest units: pluggable, a classic colour + texture descriptor by default.
 
 An encoder is a function PIL.Image -> 1-D float vector, registered by name. `auto` uses the demo generator's
-`marketplace.demo.thumbnails.image_descriptor` when that module exists (it knows how its pictures are drawn) and
+`demo.thumbnails.image_descriptor` when that module exists (it knows how its pictures are drawn) and
 the built-in `colour_texture` descriptor otherwise. A deep encoder (e.g. a CNN's pooled features) plugs in with
 `image_encoder_register("name", fn)` and the `INTEREST_UNITS_IMAGE_ENCODER` setting.
 """
@@ -72,7 +72,7 @@ def _uniform_lbp_histogram(grey: np.ndarray) -> np.ndarray:
 
 def _demo_descriptor() -> ImageEncoder | None:
     try:
-        from marketplace.demo.thumbnails import image_descriptor  # type: ignore[import-not-found]
+        from demo.thumbnails import image_descriptor  # type: ignore[import-not-found]
     except Exception:  # the demo generator is optional; any import problem means "not available"
         return None
     return image_descriptor

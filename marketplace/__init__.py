@@ -1,5 +1,1 @@
-"""The marketplace: Django project package (settings, urls, Celery app) and the core domain app."""
-
-from marketplace.celery import app as celery_app
-
-__all__ = ["celery_app"]
+"""The marketplace domain app: listings, orders, events and the services that change them."""

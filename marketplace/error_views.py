@@ -1,4 +1,4 @@
-"""Django's error handlers (handler400/403/404/500 in marketplace/urls.py): JSON `{"detail": ...}` under /api/,
+"""Django's error handlers (handler400/403/404/500 in config/urls.py): JSON `{"detail": ...}` under /api/,
 the site's plain error pages (templates/404.html, 500.html) elsewhere. DRF views answer their own errors through
 marketplace.apis.exception_handler; these cover what never reaches a DRF view (an unknown /api/ path, a failure in
 a middleware)."""

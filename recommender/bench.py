@@ -176,14 +176,14 @@ def _stop_process_group(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def gunicorn_server(*, workers: int = 2, threads: int = 4, settings_module: str = "marketplace.settings.local",
+def gunicorn_server(*, workers: int = 2, threads: int = 4, settings_module: str = "config.settings.local",
                     session_key: str = "", log: Callable[[str], None] = lambda _: None) -> Iterator[str]:
     """Serve this project with gunicorn on a free loopback port, DEBUG off, against the current database; yields
     the base URL and stops the whole process group on exit (also on Ctrl-C)."""
     port = _free_loopback_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings_module, "DJANGO_DEBUG": "0"}
-    command = [sys.executable, "-m", "gunicorn", "marketplace.wsgi:application", "--bind", f"127.0.0.1:{port}",
+    command = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
                "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
                "--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning"]
     with tempfile.TemporaryFile(mode="w+") as server_log:

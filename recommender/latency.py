@@ -91,14 +91,14 @@ class RunState:
 def worker_start(*, name: str, queue: str, torch_threads: int = 1) -> subprocess.Popen:
     """A Celery worker on `queue` (as `make demo` runs it), in its own process group."""
     env = {**os.environ, "OMP_NUM_THREADS": str(torch_threads), "MKL_NUM_THREADS": str(torch_threads)}
-    env.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.local")
-    command = [sys.executable, "-m", "celery", "-A", "marketplace", "worker", "-Q", queue, "-n", f"{name}@%h",
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "-n", f"{name}@%h",
                "--concurrency", "1", "--loglevel", "WARNING"]
     return subprocess.Popen(command, env=env, cwd=settings.BASE_DIR, start_new_session=True, stdout=subprocess.DEVNULL)
 
 
 def worker_wait_ready(process: subprocess.Popen, name: str, timeout: float = WORKER_READY_TIMEOUT_S) -> None:
-    from marketplace.celery import app
+    from config.celery import app
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -249,7 +249,7 @@ def _percentiles(values: list[float]) -> dict[str, float | None]:
 
 
 def _queue_length(queue: str = "default") -> int | None:
-    from marketplace.celery import app
+    from config.celery import app
 
     try:
         with app.connection_for_write() as conn:

@@ -66,7 +66,7 @@ def served_model(name: str, *, wait: bool = False, recheck: bool = False) -> tup
     `RECOMMENDER_LOAD_IN_BACKGROUND` (on, except in tests) a newly active version loads in a thread of its own while
     the version loaded before it, or the baselines, keep serving. Background work that must use the active version
     (user and item vectors) passes `wait=True`. Web processes start loading the active versions when they start
-    (`served_models_preload` from marketplace/wsgi.py), so the first request finds them ready.
+    (`served_models_preload` from config/wsgi.py), so the first request finds them ready.
     """
     versions = _versions_active(max_age=0.0 if recheck else WAIT_CHECK_SECONDS if wait else ACTIVE_CHECK_SECONDS)
     version = versions.get(name)

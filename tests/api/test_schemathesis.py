@@ -21,10 +21,10 @@ from rest_framework.test import APIClient
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from config.wsgi import application
 from interest_units.models import InterestUnit, InterestUnitMember
 from marketplace.models import EventAction
 from marketplace.services.events import EventInput, events_record
-from marketplace.wsgi import application
 from tests.factories import ListingFactory, UserFactory, category_path
 
 # The schema endpoint needs neither the database nor a user: load it once, at collection.

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from marketplace.demo.catalog import (
+from demo.catalog import (
     CONDITIONS,
     SIZE_SYSTEMS,
     build_catalog,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from marketplace.demo.simulator import ACTIONS, SIX_ACTIONS, simulate
+from demo.simulator import ACTIONS, SIX_ACTIONS, simulate
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
 

@@ -9,8 +9,8 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from marketplace.demo.catalog import ListingSpec, leaf_shape, leaf_shapes
-from marketplace.demo.thumbnails import SHAPES, image_descriptor, render_thumbnail
+from demo.catalog import ListingSpec, leaf_shape, leaf_shapes
+from demo.thumbnails import SHAPES, image_descriptor, render_thumbnail
 
 TEE = ["Women", "Tops & Blouses", "T-Shirts"]
 PHONE = ["Electronics", "Cell Phones & Accessories", "Cell Phones & Smartphones"]

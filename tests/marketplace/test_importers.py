@@ -151,7 +151,7 @@ def test_import_command_exits_non_zero_with_the_message_and_no_traceback(tmp_pat
     missing = subprocess.run(
         [sys.executable, "manage.py", "import_sessions", str(tmp_path / "nope.csv"), "--format", "rees46"],
         cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120,
-        env={"DJANGO_SETTINGS_MODULE": "marketplace.settings.test", "PATH": "/usr/bin:/bin"},
+        env={"DJANGO_SETTINGS_MODULE": "config.settings.test", "PATH": "/usr/bin:/bin"},
     )
     assert missing.returncode == 1
     assert missing.stderr.strip() == f"CommandError: {tmp_path / 'nope.csv'} does not exist."

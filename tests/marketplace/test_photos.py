@@ -76,7 +76,7 @@ def test_pil_itself_refuses_anything_over_the_limit_anywhere_in_the_process():
         else:
             print("decoded")
     """)
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "marketplace.settings.test"}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
     done = subprocess.run([sys.executable, "-c", script], cwd=settings.BASE_DIR, env=env, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr

@@ -10,7 +10,7 @@ from django.conf import settings
 
 def _deploy_check(**env: str) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    environ.update(DJANGO_SETTINGS_MODULE="marketplace.settings.production",
+    environ.update(DJANGO_SETTINGS_MODULE="config.settings.production",
                    DJANGO_SECRET_KEY=secrets.token_urlsafe(64), **env)
     return subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                           cwd=settings.BASE_DIR, env=environ, capture_output=True, text=True, timeout=120)

@@ -7,9 +7,9 @@ import os
 import pytest
 import redis
 
+from config.celery import app as celery_app
 from interest_units.models import InterestUnit, InterestUnitMember, UnitDailyStats, UnitType
 from marketplace import stack
-from marketplace.celery import app as celery_app
 from marketplace.models import Listing
 from outbox.services import breaker
 from tests.factories import ListingFactory
@@ -131,7 +131,7 @@ class WorkerProcess:
         import sys
 
         self.log_path = log_path
-        command = [sys.executable, "-m", "celery", "-A", "marketplace", "worker", "-Q", "default", "-c", "1",
+        command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default", "-c", "1",
                    "-n", name, "-B", "-s", str(schedule_path), "--loglevel", "INFO",
                    "--without-mingle", "--without-gossip", "--without-heartbeat"]
         self.log = open(log_path, "ab")
@@ -167,7 +167,7 @@ def worker_start(transactional_db, private_broker, tmp_path, settings):
     started: list[WorkerProcess] = []
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "marketplace.settings.test",
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": private_broker,
         "CELERY_TASK_ALWAYS_EAGER": "0",

@@ -67,7 +67,7 @@ def test_requests_answer_and_the_outbox_keeps_the_work_while_redis_is_down(
 
     # when: a worker runs what was published (here: this process, eagerly, with the messages' headers)
     celery_use(broker_url=private_broker, eager=True)
-    from marketplace.celery import app
+    from config.celery import app
 
     for name, args, outbox_id in published:
         app.tasks[name].apply(args=args, headers={"outbox_id": outbox_id})

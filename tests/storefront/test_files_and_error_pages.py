@@ -65,7 +65,7 @@ def test_an_unknown_page_is_a_friendly_404_that_lists_no_url_patterns(client):
 def test_local_settings_default_debug_off_and_serve_media(monkeypatch):
     monkeypatch.delenv("DJANGO_DEBUG", raising=False)
     monkeypatch.delenv("DJANGO_SERVE_MEDIA", raising=False)
-    local = importlib.reload(importlib.import_module("marketplace.settings.local"))
+    local = importlib.reload(importlib.import_module("config.settings.local"))
     assert (local.DEBUG, local.MEDIA_SERVE, local.WHITENOISE_USE_FINDERS) == (False, True, True)
     monkeypatch.setenv("DJANGO_DEBUG", "1")
     assert importlib.reload(local).DEBUG is True

@@ -2,8 +2,8 @@
 
 import os
 
-from marketplace.settings.base import *  # noqa: F403
-from marketplace.settings.base import BASE_DIR, CACHE_URL, CACHES, DATABASES
+from config.settings.base import *  # noqa: F403
+from config.settings.base import BASE_DIR, CACHE_URL, CACHES, DATABASES
 
 os.environ.setdefault("RECOMMENDER_DEVICE", "cpu")
 DEBUG = False

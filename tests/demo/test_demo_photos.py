@@ -4,8 +4,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 
+from demo.seeding import demo_photos_attach, demo_photos_dir
 from marketplace.models import Listing, ListingSource
-from marketplace.services.demo_data import demo_photos_attach, demo_photos_dir
 
 pytestmark = pytest.mark.django_db
 

@@ -2,8 +2,8 @@
 
 import os
 
-from marketplace.settings.base import *  # noqa: F403
-from marketplace.settings.base import env_bool, env_int
+from config.settings.base import *  # noqa: F403
+from config.settings.base import env_bool, env_int
 
 SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
 DEBUG = False

@@ -20,7 +20,7 @@ from typing import Protocol
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from marketplace.demo.catalog import COLOURS, leaf_shape
+from demo.catalog import COLOURS, leaf_shape
 
 Colour = tuple[int, int, int]
 _BACKGROUND: Colour = (238, 238, 234)

@@ -1,8 +1,8 @@
 """Development and `make demo`: demo-user switcher on, files served by the one process; debug off unless
 DJANGO_DEBUG=1 (the debug pages list URL patterns and settings to anyone who can reach the demo)."""
 
-from marketplace.settings.base import *  # noqa: F403
-from marketplace.settings.base import env_bool
+from config.settings.base import *  # noqa: F403
+from config.settings.base import env_bool
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 DEMO_MODE = env_bool("MARKETPLACE_DEMO_MODE", True)

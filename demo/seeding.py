@@ -1,4 +1,4 @@
-"""Loading the made-up demo marketplace (`marketplace.demo`) into Postgres, fast and all at once.
+"""Loading the made-up demo marketplace (`demo`) into Postgres, fast and all at once.
 
 Bulk inserts for the catalogue and users, COPY for the events (hundreds of thousands of rows); likes, cart
 items, offers and orders are derived from the simulated events so "my activity" matches the history.
@@ -111,7 +111,7 @@ def demo_data_load(
     photos_dir: Path | None = None,
     progress: Progress = _no_progress,
 ) -> DemoLoadReport:
-    """Insert a `marketplace.demo.simulator.SimulationResult`. Refuses when demo data already exists."""
+    """Insert a `demo.simulator.SimulationResult`. Refuses when demo data already exists."""
     count = demo_data_exists()
     if count:
         raise ApplicationError(DEMO_ALREADY_SEEDED.format(count=count))
@@ -224,7 +224,7 @@ def demo_photos_attach(*, directory: Path, chunk: int = 500,
     on its own, so pages show photos as they come and a stopped run resumes where it stopped. A listing that got
     a photo some other way meanwhile keeps it. Returns how many listings got one; `report(done, total)`.
     """
-    from marketplace.demo.photos import PhotoJob, photo_jobs_render
+    from demo.photos import PhotoJob, photo_jobs_render
 
     directory.mkdir(parents=True, exist_ok=True)
     media = Path(settings.MEDIA_ROOT)

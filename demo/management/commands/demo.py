@@ -117,8 +117,8 @@ class Command(BaseCommand):
 
     def _photos(self, options: dict) -> None:
         """Thumbnails in chunks (the storefront shows them as they come), then the image units built on them."""
+        from demo.seeding import demo_photos_attach, demo_photos_dir
         from interest_units.models import UnitType
-        from marketplace.services.demo_data import demo_photos_attach, demo_photos_dir
 
         # Below the index step and the web: on two shared cores, units and models change more than pictures do.
         os.nice(PHOTOS_NICENESS)
@@ -162,20 +162,20 @@ class Command(BaseCommand):
     def _serve(self, host: str, port: int, steps: tuple[str, ...], options: dict) -> None:
         python = sys.executable
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE",
-                                                                      "marketplace.settings.local"),
+                                                                      "config.settings.local"),
                STARTED_AT_ENV: str(self.started)}
         commands = {
-            "web": [python, "-m", "gunicorn", "marketplace.wsgi:application", "--bind", f"{host}:{port}",
+            "web": [python, "-m", "gunicorn", "config.wsgi:application", "--bind", f"{host}:{port}",
                     "--workers", "2", "--threads", "4", "--access-logfile", "-"],
             # Two workers: a long training run on the gpu queue must never delay near-real-time tasks.
-            "worker": [python, "-m", "celery", "-A", "marketplace", "worker", "-Q", "default", "-n", "default@%h",
+            "worker": [python, "-m", "celery", "-A", "config", "worker", "-Q", "default", "-n", "default@%h",
                        "--concurrency", "1", "--loglevel", "INFO"],
-            "gpu-worker": [python, "-m", "celery", "-A", "marketplace", "worker", "-Q", "gpu", "-n", "gpu@%h",
+            "gpu-worker": [python, "-m", "celery", "-A", "config", "worker", "-Q", "gpu", "-n", "gpu@%h",
                            "--concurrency", "1", "--loglevel", "INFO"],
             # and user-vector refreshes get their own, so counter updates never delay them (p95 < 1 s)
-            "nrt-worker": [python, "-m", "celery", "-A", "marketplace", "worker", "-Q", "nrt", "-n", "nrt@%h",
+            "nrt-worker": [python, "-m", "celery", "-A", "config", "worker", "-Q", "nrt", "-n", "nrt@%h",
                            "--concurrency", "1", "--loglevel", "INFO"],
-            "beat": [python, "-m", "celery", "-A", "marketplace", "beat", "--loglevel", "INFO",
+            "beat": [python, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
                      "--schedule", str(settings.BASE_DIR / ".data" / "celerybeat-schedule")],
         }
         processes = {name: subprocess.Popen(cmd, env=env) for name, cmd in commands.items()}

@@ -34,7 +34,7 @@ from itertools import accumulate
 import numpy as np
 from tqdm import tqdm
 
-from marketplace.demo.catalog import (
+from demo.catalog import (
     BrandSpec,
     CatalogIndex,
     CategorySpec,

@@ -2,7 +2,7 @@
 
 `seed_demo` renders every listing of a simulation on up to four processes before loading it; `make demo` seeds
 without photos and renders them afterwards, chunk by chunk, while the storefront already serves
-(`marketplace.services.demo_data.demo_photos_attach`).
+(`demo.seeding.demo_photos_attach`).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from marketplace.demo.simulator import SimulationResult
-from marketplace.demo.thumbnails import render_thumbnail
+from demo.simulator import SimulationResult
+from demo.thumbnails import render_thumbnail
 
 PHOTO_SIZE = 256
 

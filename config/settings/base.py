@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "outbox",
     "jobs",
     "experiments",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -75,8 +76,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",  # last: it turns a lockout seen by the auth backend into the lockout page
 ]
 
-ROOT_URLCONF = "marketplace.urls"
-WSGI_APPLICATION = "marketplace.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from marketplace.demo.simulator import simulate
+from demo.seeding import demo_data_delete, demo_data_load, demo_photos_dir
+from demo.simulator import simulate
 from marketplace.errors import ApplicationError
-from marketplace.services.demo_data import demo_data_delete, demo_data_load, demo_photos_dir
 
 
 def _positive(value: str) -> int:
@@ -67,7 +67,7 @@ class Command(BaseCommand):
         ))
 
     def _render_photos(self, result, photos_dir) -> None:
-        from marketplace.demo.photos import photos_render
+        from demo.photos import photos_render
 
         photos_render(result=result, directory=photos_dir,
                       progress=lambda items, total: tqdm(items, desc="rendering photos", total=total, unit=" img"))
