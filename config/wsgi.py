@@ -9,6 +9,6 @@ application = get_wsgi_application()
 from django.conf import settings  # noqa: E402
 
 if settings.RECOMMENDER_LOAD_IN_BACKGROUND:
-    from recommender.serving import served_models_preload
+    from recommender.serving.loading import served_models_preload
 
     served_models_preload()

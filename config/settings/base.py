@@ -57,22 +57,24 @@ INSTALLED_APPS = [
     "outbox",
     "jobs",
     "experiments",
+    "storefront",
     "demo",
+    "benchmarks",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "marketplace.security_headers.ContentSecurityPolicyMiddleware",
+    "storefront.security_headers.ContentSecurityPolicyMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "marketplace.api_input.ApiNulByteMiddleware",
+    "storefront.api.nul_bytes.ApiNulByteMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "marketplace.page_events.PageEventsMiddleware",
+    "storefront.page_events.PageEventsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: it turns a lockout seen by the auth backend into the lockout page
 ]
 
@@ -89,7 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "marketplace.context_processors.site",
+                "storefront.context_processors.site",
             ],
         },
     },
@@ -209,7 +211,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "marketplace.views.login_locked_out"
+AXES_LOCKOUT_CALLABLE = "storefront.views.login_locked_out"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False  # no start-up banner on every management command's stderr
 # The address is REMOTE_ADDR (gunicorn faces clients in docker/compose.yml); a proxy in front would need
@@ -229,7 +231,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / ".data" / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / ".data" / "media"))
-# Serve MEDIA_ROOT under MEDIA_URL from Django (marketplace/media.py). Off by default: in production the web server
+# Serve MEDIA_ROOT under MEDIA_URL from Django (storefront/media.py). Off by default: in production the web server
 # or object storage serves uploads; local settings and the demo turn it on.
 MEDIA_SERVE = env_bool("DJANGO_SERVE_MEDIA", False)
 STORAGES = {
@@ -244,20 +246,20 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "marketplace.pagination.BoundedLimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "storefront.api.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 20,
     # without a filter backend a view's filterset_class is inert: ?q= and ?brand= were silently ignored
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    # NUL bytes are refused in JSON strings here and in query parameters by marketplace.api_input
+    # NUL bytes are refused in JSON strings here and in query parameters by storefront.api.nul_bytes
     "DEFAULT_PARSER_CLASSES": [
-        "marketplace.api_input.NulByteRejectingJSONParser",
+        "storefront.api.nul_bytes.NulByteRejectingJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "EXCEPTION_HANDLER": "marketplace.apis.exception_handler",
+    "EXCEPTION_HANDLER": "storefront.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "marketplace.throttling.AnonThrottle",
-        "marketplace.throttling.UserThrottle",
+        "storefront.api.throttling.AnonThrottle",
+        "storefront.api.throttling.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_THROTTLE_ANON", "100000/hour"),
@@ -295,7 +297,7 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
-# Sources added under a path prefix (marketplace.security_headers). Styles only, never scripts, are let inline:
+# Sources added under a path prefix (storefront.security_headers). Styles only, never scripts, are let inline:
 # the interest-unit admin draws its charts and thumbnails with style attributes.
 CSP_PATH_ADDITIONS = {
     "/admin/": {"style-src": [UNSAFE_INLINE]},
@@ -323,6 +325,17 @@ RECOMMENDER_ARTIFACTS_DIR = Path(os.environ.get("RECOMMENDER_ARTIFACTS_DIR", BAS
 # request waits seconds for a checkpoint; tests load synchronously, to see an activation at once.
 RECOMMENDER_LOAD_IN_BACKGROUND = env_bool("RECOMMENDER_LOAD_IN_BACKGROUND", True)
 TEXT_EMBEDDING_DIM = 384
+
+# -- interest units -------------------------------------------------------------------------------------------
+# Image features of the image units: "auto" is the demo generator's ("demo") when present, else "colour_texture".
+INTEREST_UNITS_IMAGE_ENCODER = os.environ.get("INTEREST_UNITS_IMAGE_ENCODER", "auto")
+# A worker loads the text encoder when it starts (the first new listing is placed in ~a second, not after a ~10 s
+# load); off for workers that never place listings.
+INTEREST_UNITS_WARM_ENCODER = env_bool("INTEREST_UNITS_WARM_ENCODER", True)
+
+# -- demo: where `manage.py demo` (make demo) serves the storefront, the defaults of its --host / --port ---------
+DEMO_HOST = os.environ.get("DEMO_HOST", "127.0.0.1")
+DEMO_PORT = env_int("DEMO_PORT", 8000)
 
 LOGGING = {
     "version": 1,

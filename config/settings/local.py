@@ -11,5 +11,5 @@ DEMO_MODE = env_bool("MARKETPLACE_DEMO_MODE", True)
 # request). Production serves the collected, compressed STATIC_ROOT instead.
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT = None  # nothing is collected here (WhiteNoise warned on every start that the folder was missing)
-# Listing photos: served by Django under MEDIA_URL (marketplace/media.py); there is no web server in front.
+# Listing photos: served by Django under MEDIA_URL (storefront/media.py); there is no web server in front.
 MEDIA_SERVE = env_bool("DJANGO_SERVE_MEDIA", True)

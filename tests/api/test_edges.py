@@ -6,10 +6,11 @@ import pytest
 from django.test import RequestFactory
 from rest_framework.test import APIClient
 
-from marketplace import error_views, errors
-from marketplace.api_input import NUL_IN_BODY, NUL_IN_QUERY
+from marketplace import errors
 from marketplace.models import Listing
-from marketplace.pagination import MAX_LIMIT, MAX_OFFSET, BoundedLimitOffsetPagination
+from storefront import error_views
+from storefront.api.nul_bytes import NUL_IN_BODY, NUL_IN_QUERY
+from storefront.api.pagination import MAX_LIMIT, MAX_OFFSET, BoundedLimitOffsetPagination
 from tests.factories import BrandFactory, ListingFactory, UserFactory, category_path
 
 pytestmark = pytest.mark.django_db
@@ -124,7 +125,7 @@ def test_an_unhandled_exception_in_an_api_view_is_a_json_500_and_is_logged(api, 
     def broken(**kwargs):
         raise RuntimeError("selector exploded")
 
-    monkeypatch.setattr("recommender.apis.home_rows_serve", broken)
+    monkeypatch.setattr("storefront.api.recommendations.home_rows_serve", broken)
     with caplog.at_level(logging.ERROR, logger="django.request"):
         response = api.get("/api/recommendations/home/")
     assert response.status_code == 500

@@ -21,8 +21,8 @@ from marketplace.services.events import (
     EventInput,
     client_events_record,
 )
-from marketplace.throttling import EventsIpThrottle
 from marketplace.viewers import session_id_for
+from storefront.api.throttling import EventsIpThrottle
 from tests.factories import ListingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

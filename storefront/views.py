@@ -23,9 +23,7 @@ from django.views.decorators.http import require_POST
 
 from marketplace import errors
 from marketplace.errors import ApplicationError
-from marketplace.forms import ListingEditForm, OfferForm, SearchForm, SellForm, SignUpForm
 from marketplace.models import CartItem, EventAction, Like, Listing, ListingStatus, Page
-from marketplace.page_events import page_events_record
 from marketplace.selectors import impression_shown, listing_get_for_page, listing_search, user_activity
 from marketplace.services.activity import cart_set, like_set, offer_make
 from marketplace.services.catalog import brand_get_or_create
@@ -34,6 +32,8 @@ from marketplace.services.listings import listing_buy, listing_create, listing_r
 from marketplace.viewers import viewer_session_id
 from recommender.surfaces.serve import home_serve, item_serve, unit_page_serve
 from recommender.surfaces.types import Slate
+from storefront.forms import ListingEditForm, OfferForm, SearchForm, SellForm, SignUpForm
+from storefront.page_events import page_events_record
 
 
 def _viewer_id(request: HttpRequest) -> int | None:

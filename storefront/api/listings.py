@@ -1,60 +1,24 @@
-"""REST API of the marketplace domain, and the one exception handler that maps ApplicationError to a 4xx."""
+"""REST API of listings: browsing and searching active listings, posting one, buying one."""
 
 from __future__ import annotations
 
-import logging
 from decimal import Decimal
 
 from django import forms
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import exceptions, mixins, permissions, status, viewsets
+from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
-from rest_framework.views import set_rollback
 
-from marketplace import errors
-from marketplace.api_input import NulByteRejectingJSONParser
-from marketplace.errors import ApplicationError
 from marketplace.models import Listing, ListingStatus
 from marketplace.selectors import listings_text_search
-from marketplace.serializers import (
-    EventBatchResultSerializer,
-    EventBatchSerializer,
-    ListingCreateSerializer,
-    ListingSerializer,
-    OrderSerializer,
-)
 from marketplace.services.catalog import brand_get_or_create
-from marketplace.services.events import EventInput, client_events_record
 from marketplace.services.listings import listing_buy, listing_create
-from marketplace.throttling import EventsIpThrottle, EventsViewerThrottle
 from marketplace.viewers import viewer_session_id
-
-
-def exception_handler(exc: Exception, context: dict) -> Response:
-    """ApplicationError -> its status and message; Django validation errors -> 400; what DRF knows as DRF does;
-    anything else is logged with its traceback and answered as a JSON 500, never Django's HTML page."""
-    if isinstance(exc, ApplicationError):
-        return Response({"detail": exc.message, **({"extra": exc.extra} if exc.extra else {})},
-                        status=exc.status_code)
-    if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
-    response = drf_exception_handler(exc, context)
-    if response is not None:
-        return response
-    request = context.get("request")
-    # django.request is where Django itself reports unhandled exceptions (and where ADMINS mail hooks in)
-    logging.getLogger("django.request").error(
-        "Internal Server Error: %s", getattr(request, "path", "?"), exc_info=exc,
-        extra={"status_code": 500, "request": request},
-    )
-    set_rollback()
-    return Response({"detail": errors.SERVER_ERROR}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
-
+from storefront.api.nul_bytes import NulByteRejectingJSONParser
+from storefront.api.serializers import ListingCreateSerializer, ListingSerializer, OrderSerializer
 
 MAX_PRICE = Decimal("99999999.99")  # Listing.price is numeric(10, 2)
 PRICE_SCHEMA = {"type": "number", "minimum": 0, "maximum": float(MAX_PRICE)}
@@ -120,24 +84,3 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         """Buy this listing. 409 with a clear message when someone else bought it first."""
         order = listing_buy(listing_id=int(pk), buyer=request.user, session_id=viewer_session_id(request))
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
-
-
-class EventViewSet(viewsets.GenericViewSet):
-    """Report what the client saw: views of and impressions of listings a recommendation response showed this
-    viewer in the last hour (its `request_id`), up to 500 per batch, all or nothing, each event once. Likes, cart
-    adds, offers and purchases are recorded by the endpoints that perform them, never posted here. Anonymous
-    viewers are known by their session cookie, so a client must send back the cookie it was given."""
-
-    serializer_class = EventBatchSerializer
-    permission_classes = [permissions.AllowAny]
-    parser_classes = [NulByteRejectingJSONParser]  # a batch is a JSON list; a form cannot hold one
-    throttle_classes = [EventsIpThrottle, EventsViewerThrottle]
-
-    @extend_schema(request=EventBatchSerializer, responses={201: EventBatchResultSerializer})
-    def create(self, request):
-        incoming = EventBatchSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        batch = [EventInput(**event) for event in incoming.validated_data["events"]]
-        user = request.user if request.user.is_authenticated else None
-        result = client_events_record(user=user, session_id=viewer_session_id(request), events=batch)
-        return Response(EventBatchResultSerializer(result).data, status=status.HTTP_201_CREATED)

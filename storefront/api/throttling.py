@@ -6,6 +6,7 @@ import logging
 
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
+from marketplace.cache import CACHE_ERRORS
 from marketplace.viewers import session_id_for
 
 logger = logging.getLogger(__name__)
@@ -15,7 +16,7 @@ class _FailOpen:
     def allow_request(self, request, view) -> bool:
         try:
             return super().allow_request(request, view)
-        except Exception:  # Redis unreachable: serve, and say so in the logs
+        except CACHE_ERRORS:  # Redis unreachable: serve, and say so in the logs
             logger.warning("rate limiting skipped: cache unavailable", exc_info=True)
             return True
 

@@ -11,10 +11,10 @@ from rest_framework.views import APIView
 
 from interest_units.models import InterestUnit
 from marketplace.models import Page
-from marketplace.page_events import page_events_record
-from marketplace.serializers import ListingSerializer
 from recommender.surfaces.serve import home_rows_serve, item_serve, unit_cards_serve, unit_page_serve
 from recommender.surfaces.types import Slate, UnitRef
+from storefront.api.serializers import ListingSerializer
+from storefront.page_events import page_events_record
 
 MAX_K = 100
 

@@ -1,7 +1,7 @@
 """Django's error handlers (handler400/403/404/500 in config/urls.py): JSON `{"detail": ...}` under /api/,
 the site's plain error pages (templates/404.html, 500.html) elsewhere. DRF views answer their own errors through
-marketplace.apis.exception_handler; these cover what never reaches a DRF view (an unknown /api/ path, a failure in
-a middleware)."""
+storefront.api.exceptions.exception_handler; these cover what never reaches a DRF view (an unknown /api/ path, a
+failure in a middleware)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 
 from marketplace import errors
-from marketplace.api_input import API_PREFIX
+from storefront.api.nul_bytes import API_PREFIX
 
 
 def _is_api(request: HttpRequest) -> bool:
