@@ -1,15 +1,16 @@
 """Image descriptors for image interest units: pluggable, a classic colour + texture descriptor by default.
 
-An encoder is a function PIL.Image -> 1-D float vector, registered by name. `auto` uses the demo generator's
-`demo.thumbnails.image_descriptor` when that module exists (it knows how its pictures are drawn) and
-the built-in `colour_texture` descriptor otherwise. A deep encoder (e.g. a CNN's pooled features) plugs in with
-`image_encoder_register("name", fn)` and the `INTEREST_UNITS_IMAGE_ENCODER` setting.
+An encoder is a function PIL.Image -> 1-D float vector, registered by name. `auto` is `demo`
+(`colour_hog_descriptor`: a foreground colour histogram and a small HOG, the default pluggable image feature of
+DESIGN 5, tuned on product pictures on a plain backdrop such as the demo's thumbnails); `colour_texture` is a
+whole-image colour + texture descriptor. A deep encoder (e.g. a CNN's pooled features) plugs in with
+`image_encoder_register("name", fn)` and the `INTEREST_UNITS_IMAGE_ENCODER` setting. A unit build stores the name of
+the encoder it used, so names stay stable.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 
 import numpy as np
@@ -70,32 +71,58 @@ def _uniform_lbp_histogram(grey: np.ndarray) -> np.ndarray:
     return hist / hist.sum()
 
 
-def _demo_descriptor() -> ImageEncoder | None:
-    try:
-        from demo.thumbnails import image_descriptor  # type: ignore[import-not-found]
-    except Exception:  # the demo generator is optional; any import problem means "not available"
-        return None
-    return image_descriptor
+def colour_hog_descriptor(image: Image.Image) -> np.ndarray:
+    """A 102-d float32 vector: 48 HSV colour bins of the foreground + 3x3 cells x 6 gradient orientations.
+
+    The background colour is estimated from the image border (product photos sit on a plain backdrop) and left out
+    of the colour histogram, otherwise it would dominate every image alike. Both parts are square-rooted
+    (Hellinger) and l2-normalised; the texture part is weighted 1.5 so that shape counts as much as colour.
+    """
+    rgb = np.asarray(image.convert("RGB").resize((64, 64), Image.Resampling.BILINEAR), dtype=np.float32)  # (64,64,3)
+    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])  # (256, 3)
+    foreground = np.abs(rgb - np.median(border, axis=0)).sum(axis=-1) > 40  # (64, 64)
+    if foreground.sum() < 20:  # a blank or busy image: use every pixel
+        foreground[:] = True
+    hsv = np.asarray(Image.fromarray(rgb.astype(np.uint8)).convert("HSV"), dtype=np.int64)  # 0..255
+    colour_bin = (hsv[..., 0] * 8 // 256) * 6 + (hsv[..., 1] * 3 // 256) * 2 + hsv[..., 2] * 2 // 256  # 8 x 3 x 2
+    colour = np.bincount(colour_bin[foreground], minlength=48).astype(np.float64)
+
+    gray = rgb.mean(axis=-1)  # (64, 64)
+    gx = np.zeros_like(gray)
+    gy = np.zeros_like(gray)
+    gx[:, 1:-1] = gray[:, 2:] - gray[:, :-2]
+    gy[1:-1, :] = gray[2:, :] - gray[:-2, :]
+    magnitude = np.hypot(gx, gy)
+    orientation = np.minimum((np.mod(np.arctan2(gy, gx), np.pi) * 6 / np.pi).astype(np.int64), 5)  # unsigned
+    cells = []
+    for top in (0, 21, 42):
+        for left in (0, 21, 42):
+            window = (slice(top, top + 22), slice(left, left + 22))
+            cells.append(np.bincount(orientation[window].ravel(), weights=magnitude[window].ravel(), minlength=6))
+    vector = np.concatenate([_hellinger(colour), 1.5 * _hellinger(np.concatenate(cells))]).astype(np.float32)
+    return vector / max(float(np.linalg.norm(vector)), 1e-12)
+
+
+def _hellinger(histogram: np.ndarray) -> np.ndarray:
+    root = np.sqrt(histogram / max(float(histogram.sum()), 1e-12))
+    return root / max(float(np.linalg.norm(root)), 1e-12)
 
 
 image_encoder_register("colour_texture", colour_texture_descriptor)
+image_encoder_register("demo", colour_hog_descriptor)  # "demo": the name earlier unit builds stored
 
 
 def image_encoder_name() -> str:
-    """The configured encoder's name, `auto` resolved: "demo" when the demo generator provides one."""
+    """The configured encoder's name, `auto` resolved to "demo"."""
     from django.conf import settings
 
-    wanted = getattr(settings, "INTEREST_UNITS_IMAGE_ENCODER", os.environ.get("INTEREST_UNITS_IMAGE_ENCODER", "auto"))
+    wanted = settings.INTEREST_UNITS_IMAGE_ENCODER
     if wanted == "auto":
-        return "demo" if _demo_descriptor() is not None else "colour_texture"
+        return "demo"
     return wanted
 
 
 def image_encoder(name: str) -> ImageEncoder:
-    if name == "demo":
-        encoder = _demo_descriptor()
-        if encoder is not None:
-            return encoder
     if name not in _ENCODERS:
         raise KeyError(f"Unknown image encoder {name!r}; registered: {', '.join(sorted(_ENCODERS))}")
     return _ENCODERS[name]

@@ -19,6 +19,11 @@ class UnitType(models.TextChoices):
     SEMANTIC = "semantic", "Semantic ID"
 
 
+# Which of a listing's units stands for it (its page links there; models take it as the listing's unit), best first:
+# semantic units group by meaning, SPU units by brand + category, image units by looks.
+UNIT_TYPE_PREFERENCE: tuple[str, ...] = (UnitType.SEMANTIC, UnitType.SPU, UnitType.IMAGE)
+
+
 class InterestUnit(models.Model):
     type = models.CharField(max_length=8, choices=UnitType.choices)
     # What defines the unit within its type: "p12-345" (brand 12, leaf 345), "p12-345:size=m", "c2:345",

@@ -16,7 +16,7 @@ from interest_units.clustering import semantic_key
 from interest_units.embeddings import as_vector
 from interest_units.models import BuildStatus, InterestUnit, InterestUnitMember, UnitBuild, UnitDailyStats, UnitType
 from interest_units.services.stats import COUNTERS
-from marketplace.models import Category, Listing, ListingStatus
+from marketplace.models import LISTING_AVAILABLE_SQL, Category, Listing, ListingStatus
 
 
 def unit_list_live(*, unit_type: str | None = None) -> QuerySet[InterestUnit]:
@@ -49,9 +49,7 @@ def unit_representative_listing(*, unit_id: int, viewer_id: int | None = None) -
     unit = InterestUnit.objects.filter(pk=unit_id).only("centroid").first()
     if unit is None:
         return None
-    queryset = Listing.objects.filter(unit_memberships__unit_id=unit_id, status=ListingStatus.ACTIVE)
-    if viewer_id is not None:
-        queryset = queryset.exclude(seller_id=viewer_id)
+    queryset = Listing.objects.available_to(viewer_id).filter(unit_memberships__unit_id=unit_id)
     if unit.centroid is not None:
         queryset = queryset.exclude(text_embedding__isnull=True).order_by(
             CosineDistance("text_embedding", unit.centroid), "pk")
@@ -65,8 +63,6 @@ def units_representative_listings(*, unit_ids: list[int], viewer_id: int | None 
     shows (the member that looks most like the unit as a whole); never the viewer's own listing."""
     if not unit_ids:
         return {}
-    exclude_own = "AND l.seller_id <> %s" if viewer_id is not None else ""
-    params: list = [list(unit_ids)] + ([viewer_id] if viewer_id is not None else [])
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -74,11 +70,11 @@ def units_representative_listings(*, unit_ids: list[int], viewer_id: int | None 
             FROM {InterestUnitMember._meta.db_table} m
             JOIN {Listing._meta.db_table} l ON l.id = m.listing_id
             JOIN {InterestUnit._meta.db_table} u ON u.id = m.unit_id
-            WHERE m.unit_id = ANY(%s) AND l.status = '{ListingStatus.ACTIVE}' {exclude_own}
+            WHERE m.unit_id = ANY(%s) AND {LISTING_AVAILABLE_SQL}
             ORDER BY m.unit_id, (u.centroid IS NULL OR l.text_embedding IS NULL),
                      l.text_embedding <=> u.centroid, l.created_at DESC, l.id
             """,
-            params,
+            [list(unit_ids), viewer_id, viewer_id],
         )
         return dict(cursor.fetchall())
 

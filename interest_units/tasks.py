@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-import os
 
 from celery import shared_task
 from celery.signals import worker_process_init
+from django.conf import settings
 from django.db import OperationalError
 
 from interest_units import services
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 def _encoder_warm(**kwargs: object) -> None:
     """Load the text encoder when a worker process starts, so the first new listing is placed in ~a second, not
     after a ~10 s model load. `INTEREST_UNITS_WARM_ENCODER=0` turns it off (workers that never index)."""
-    if os.environ.get("INTEREST_UNITS_WARM_ENCODER", "1") == "0":
+    if not settings.INTEREST_UNITS_WARM_ENCODER:
         return
     from interest_units.embeddings import texts_embed
 

@@ -1,14 +1,13 @@
 """Listing cards: what a recommendation row shows of a listing, built once and kept in Redis.
 
 A card never decides whether a listing may be shown: the surfaces ask Postgres that for every listing of every
-request (`recommender.retrieval.listing_ids_available`) and then read the cards of those that may be, in one Redis
-MGET. Cards are dropped when their listing is edited (`listing_card_forget`, on commit) and expire after
+request (`recommender.serving.retrieval.listing_ids_available`) and then read the cards of those that may be, in
+one Redis MGET. Cards are dropped when their listing is edited (`listing_card_forget`, on commit) and expire after
 `CARD_SECONDS` in any case (an edit through the admin); with Redis down they are built from Postgres, one query.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -16,9 +15,8 @@ from typing import Any
 from django.core.cache import cache
 from rest_framework import serializers
 
+from marketplace.cache import cache_try
 from marketplace.models import Condition, Listing, ListingStatus
-
-logger = logging.getLogger(__name__)
 
 CARD_SECONDS = 60 * 60  # edits drop a card at once (`listing_card_forget`); this bounds an edit made elsewhere
 _DATETIME = serializers.DateTimeField()
@@ -105,23 +103,16 @@ def _card_data(listing: Listing) -> dict[str, Any]:
 
 def listing_cards(listing_ids: list[int]) -> dict[int, ListingCard]:
     """The cards of these (available) listings: one Redis MGET, and one query for the cards not cached yet."""
-    try:
-        cached = cache.get_many([_key(i) for i in listing_ids])
-    except Exception:
-        cached = {}
-        redis_up = False
-    else:
-        redis_up = True
-    cards = {data["id"]: ListingCard(data) for data in cached.values()}
-    return cards | _cards_build([i for i in listing_ids if i not in cards], cache_them=redis_up)
+    cached = cache_try(lambda: cache.get_many([_key(i) for i in listing_ids]), None)
+    cards = {data["id"]: ListingCard(data) for data in (cached or {}).values()}
+    return cards | _cards_build([i for i in listing_ids if i not in cards], cache_them=cached is not None)
 
 
 def listing_cards_warm(listing_ids: list[int]) -> int:
     """Build and cache the cards of these listings that are not cached (workers, when they compute the slates that
     hold them, so a request finds every card it shows); returns how many were built."""
-    try:
-        cached = cache.get_many([_key(i) for i in listing_ids])
-    except Exception:
+    cached = cache_try(lambda: cache.get_many([_key(i) for i in listing_ids]), None)
+    if cached is None:
         return 0
     present = {data["id"] for data in cached.values()}
     return len(_cards_build([i for i in dict.fromkeys(listing_ids) if i not in present], cache_them=True))
@@ -139,16 +130,12 @@ def _cards_build(missing: list[int], *, cache_them: bool) -> dict[int, ListingCa
         }
         cards.update({i: ListingCard(data) for i, data in built.items()})
         if cache_them and built:
-            try:
-                cache.set_many({_key(i): data for i, data in built.items()}, CARD_SECONDS)
-            except Exception:
-                logger.warning("redis unavailable: listing cards not cached")
+            cache_try(lambda: cache.set_many({_key(i): data for i, data in built.items()}, CARD_SECONDS), None,
+                      warning="redis unavailable: listing cards not cached")
     return cards
 
 
 def listing_card_forget(listing_id: int) -> None:
     """Drop a listing's cached card (after an edit): the next page builds it again."""
-    try:
-        cache.delete(_key(listing_id))
-    except Exception:
-        logger.warning("redis unavailable: the card of listing %s expires by itself", listing_id)
+    cache_try(lambda: cache.delete(_key(listing_id)), None,
+              warning="redis unavailable: the card of listing %s expires by itself", args=(listing_id,))

@@ -81,9 +81,13 @@ class ListingSource(models.TextChoices):
 class ListingQuerySet(models.QuerySet):
     def available_to(self, viewer_id: int | None) -> ListingQuerySet:
         """Listings this viewer may be shown: active (invariant 1: never sold, reserved or removed) and not their own
-        (invariant 3). The one spelling of the rule for querysets; raw SQL spells it next to its query."""
+        (invariant 3). The one spelling of the rule for querysets; raw SQL uses LISTING_AVAILABLE_SQL."""
         queryset = self.filter(status=ListingStatus.ACTIVE)
         return queryset if viewer_id is None else queryset.exclude(seller_id=viewer_id)
+
+
+# `available_to` for raw SQL over listings aliased `l`: bind the viewer's id (None: anyone) twice.
+LISTING_AVAILABLE_SQL = f"l.status = '{ListingStatus.ACTIVE}' AND (%s::bigint IS NULL OR l.seller_id <> %s::bigint)"
 
 
 class Listing(models.Model):
@@ -173,6 +177,11 @@ class Listing(models.Model):
         return [c for c in (self.c0, self.c1, self.c2) if c is not None]
 
 
+# The served models' item-vector spaces: {registry name: the Listing column holding its vectors}; beside each column
+# is `<column>_version`, the model version it was computed with.
+MODEL_VECTOR_COLUMNS: dict[str, str] = {"pwprec": "pwprec_vector", "mercatran": "mercatran_vector"}
+
+
 class SearchWord(models.Model):
     """A word of active listings' titles, brands and category names, with how many listings hold it: the
     vocabulary "did you mean" corrects to. A materialized view (migration 0006), refreshed by
@@ -200,6 +209,16 @@ class EventAction(models.TextChoices):
     BUY_COMP = "buy_comp", "Bought"
     IMPRESSION = "impression", "Shown"
     SEARCH = "search", "Searched"
+
+# MerRec's six `event_id` values: what a person does to a listing (impressions and searches are the storefront's).
+MERREC_ACTIONS = frozenset({
+    EventAction.ITEM_VIEW, EventAction.ITEM_LIKE, EventAction.ITEM_ADD_TO_CART_TAP, EventAction.OFFER_MAKE,
+    EventAction.BUY_START, EventAction.BUY_COMP,
+})
+# Actions that change what a user is interested in: they refresh the user's vectors and slates in near real time.
+INTEREST_ACTIONS = frozenset({
+    EventAction.ITEM_VIEW, EventAction.ITEM_LIKE, EventAction.ITEM_ADD_TO_CART_TAP, EventAction.OFFER_MAKE,
+})
 
 
 class Page(models.TextChoices):

@@ -12,7 +12,8 @@ from django.utils.html import format_html
 from marketplace.errors import ApplicationError
 from recommender.models import ModelVersion
 from recommender.services import model_version_activate
-from recommender.versions import model_version_primary_value
+from recommender.serving.versions import model_version_primary_value
+from recommender.tasks import item_vectors_backfill_request
 
 
 def _pretty(value: object) -> str:
@@ -59,7 +60,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
             return
         for version in queryset:
             try:
-                model_version_activate(version_id=version.pk)
+                model_version_activate(version_id=version.pk, vectors_backfill=item_vectors_backfill_request)
             except ApplicationError as error:
                 self.message_user(request, error.message, level=messages.ERROR)
             else:

@@ -1,9 +1,12 @@
-"""The interface every recommender shares, its registry, and its checkpoint format.
+"""The interface every recommender shares, the `register` decorator, and the checkpoint format.
 
 A model is built from a config dataclass, trained with `fit(dataset)`, asked to `score` candidates for a
-`Query`, and may expose user / item vectors for vector retrieval. `save` writes one file holding the model's
-name, config, data window and state, so `load_recommender(path)` rebuilds it with nothing else at hand.
-Django-free: the serving glue lives in `recommender/services/`.
+`Query`, and may expose user / item vectors for vector retrieval. Optional capabilities (a growing catalogue,
+batched scoring, impression predictions, the protocol a model is judged by) are declared here with defaults, so
+callers call the method or read the class attribute instead of probing with `hasattr`. `save` writes one file
+holding the model's name, config, data window and state; `recommender.registry.load_recommender(path)` rebuilds
+it with nothing else at hand. Looking a model up by name needs every model module imported, so it lives in
+`recommender.registry`, not here. Django-free.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from recommender.data import Dataset, ItemTable
+from recommender.data import Dataset, EventLog, ItemTable
 
 CHECKPOINT_FORMAT = 1
 
@@ -44,6 +47,12 @@ class Recommender(ABC):
 
     name: str = ""  # the registry name; an instance built under a variant's name carries that one
     config_class: ClassVar[type] = EmptyConfig
+    # The protocol and metric the model is judged by: `train` activates a version only when it beats the best
+    # baseline there (a class judged otherwise sets its own; variants inherit their class's).
+    primary_protocol: ClassVar[str] = "vip"
+    primary_metric: ClassVar[str] = "recall@20"
+    has_user_vectors_batch: ClassVar[bool] = False  # True where the class overrides `user_vectors_batch`
+    predicts_impressions: ClassVar[bool] = False  # True where the class overrides `predict_impressions` (CTR models)
 
     def __init__(self, config: Any = None) -> None:
         if config is None:
@@ -73,6 +82,26 @@ class Recommender(ABC):
         top = np.argsort(-scores, kind="stable")[:k]
         return [int(i) for i in candidates[top]]
 
+    def score_batch(self, queries: list[Query], candidates: np.ndarray) -> np.ndarray:
+        """(len(queries), len(candidates)) scores of the same candidates for several queries; models with a faster
+        batched path override this loop over `score`."""
+        return np.stack([np.asarray(self.score(q, candidates), dtype=np.float64) for q in queries])
+
+    def predict_impressions(self, dataset: Dataset, history: EventLog | None = None) -> tuple[Any, np.ndarray]:
+        """CTR models (`predicts_impressions`): (samples, click probability per impression) for the dataset's
+        impressions, each read with the user's history before it."""
+        raise NotImplementedError(f"{type(self).__name__} does not predict impressions")
+
+    # -- a growing catalogue (optional) --------------------------------------------------------------------
+    def catalog_extend(self, items: ItemTable) -> None:
+        """New listings arrived (created after training, or read by a worker started before them): models that
+        keep per-item state take them in. The default keeps nothing per item."""
+        return None
+
+    def unknown_items(self, item_ids: list[int]) -> list[int]:
+        """The ids among `item_ids` the model has no vectors for (give them to `catalog_extend`)."""
+        return []
+
     # -- vectors for retrieval (optional) ------------------------------------------------------------
     def user_vectors(self, query: Query) -> np.ndarray | None:
         """(n_vectors, d) float32 user vectors for vector search, or None when the model has none."""
@@ -81,6 +110,10 @@ class Recommender(ABC):
     def item_vectors(self, items: ItemTable) -> np.ndarray | None:
         """(len(items), d) float32 item vectors in the same space as `user_vectors`, or None."""
         return None
+
+    def user_vectors_batch(self, histories: list[np.ndarray], actions: list[np.ndarray] | None = None) -> np.ndarray:
+        """(B, n_vectors, d) float32 user vectors of several histories at once (`has_user_vectors_batch`)."""
+        raise NotImplementedError(f"{type(self).__name__} has no batched user vectors")
 
     # -- persistence ----------------------------------------------------------------------------------
     @abstractmethod
@@ -116,48 +149,20 @@ class RegistryEntry:
     kind: str  # "baseline" or "model"
 
 
-_REGISTRY: dict[str, RegistryEntry] = {}
+# name -> entry, filled as model modules are imported; `recommender.registry` imports them all and looks names up.
+REGISTERED: dict[str, RegistryEntry] = {}
 
 
 def register(name: str, *, defaults: dict[str, Any] | None = None, kind: str = "model"):
     """Class decorator: `@register("pwprec")`; call `register("pwprec_gru", defaults=...)(PWPRec)` for variants."""
 
     def decorate(cls: type[Recommender]) -> type[Recommender]:
-        if name in _REGISTRY and _REGISTRY[name].cls is not cls:
+        if name in REGISTERED and REGISTERED[name].cls is not cls:
             raise ValueError(f"recommender {name!r} is already registered")
-        _REGISTRY[name] = RegistryEntry(name=name, cls=cls, defaults=dict(defaults or {}), kind=kind)
+        REGISTERED[name] = RegistryEntry(name=name, cls=cls, defaults=dict(defaults or {}), kind=kind)
         return cls
 
     return decorate
-
-
-def _ensure_loaded() -> None:
-    # Importing the package registers every model (each module registers itself on import).
-    import recommender.registry  # noqa: F401
-
-
-def registered_names(kind: str | None = None) -> list[str]:
-    _ensure_loaded()
-    return sorted(n for n, e in _REGISTRY.items() if kind is None or e.kind == kind)
-
-
-def registry_entry(name: str) -> RegistryEntry:
-    _ensure_loaded()
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        known = ", ".join(registered_names())
-        raise KeyError(f"unknown recommender {name!r}; known: {known}") from None
-
-
-def create_recommender(name: str, config: dict[str, Any] | None = None) -> Recommender:
-    """Build a fresh model by registry name, its registered defaults overridden by `config`."""
-    entry = registry_entry(name)
-    values = {**entry.defaults, **(config or {})}
-    model = entry.cls(entry.cls.config_class(**values))
-    # Variants share a class; the instance carries the registry name it was built under.
-    model.name = name
-    return model
 
 
 def config_from_dict(config_class: type, values: dict[str, Any]) -> Any:
@@ -171,21 +176,6 @@ def config_from_dict(config_class: type, values: dict[str, Any]) -> Any:
         if new is not None and not (new != key and new in values):  # a stored new name wins over its old one
             out[new] = value
     return config_class(**out)
-
-
-def load_recommender(path: str | Path) -> Recommender:
-    """Rebuild a model from a checkpoint written by `Recommender.save`."""
-    import torch
-
-    checkpoint = torch.load(Path(path), map_location="cpu", weights_only=False)
-    if checkpoint.get("format") != CHECKPOINT_FORMAT:
-        raise ValueError(f"{path}: unsupported checkpoint format {checkpoint.get('format')!r}")
-    entry = registry_entry(checkpoint["name"])
-    model = entry.cls(config_from_dict(entry.cls.config_class, checkpoint["config"]))
-    model.name = checkpoint["name"]
-    model.data_window = checkpoint.get("data_window", {})
-    model.load_state(checkpoint["state"])
-    return model
 
 
 def pick_device() -> str:

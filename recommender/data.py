@@ -26,6 +26,8 @@ ACTION_CODE: dict[str, int] = {name: code for code, name in enumerate(ACTIONS)}
 # Actions that express interest in an item (what sequence models read as "the user touched this").
 INTERACTION_ACTIONS: tuple[str, ...] = ACTIONS[:6]
 INTERACTION_CODES: frozenset[int] = frozenset(ACTION_CODE[a] for a in INTERACTION_ACTIONS)
+# EventLog.surface codes of the storefront's pages (the values of marketplace.models.Page); 0 = unknown.
+PAGE_CODE: dict[str, int] = {"home": 1, "vip": 2, "iu": 3, "search": 4, "cart": 5}
 
 
 @dataclass

@@ -15,13 +15,11 @@ import numpy as np
 from django.db import DatabaseError, connection
 
 from marketplace.models import Event, Listing, ListingStatus
-from recommender.data import ACTION_CODE, Dataset, EventLog, ItemTable
+from recommender.data import ACTION_CODE, PAGE_CODE, Dataset, EventLog, ItemTable
 
 log = logging.getLogger(__name__)
 
 EMBEDDING_DIM = 384
-# EventLog surface codes (see recommender.data.EventLog.surface), from the event's page, else its surface prefix.
-SURFACE_CODE: dict[str, int] = {"home": 1, "vip": 2, "iu": 3, "search": 4, "cart": 5}
 ITEM_VIEW = ACTION_CODE["item_view"]
 IMPRESSION = ACTION_CODE["impression"]
 
@@ -49,7 +47,7 @@ def _dense_ids(values: np.ndarray, missing: str | None = "") -> np.ndarray:
 
 def _surface_codes(pages: np.ndarray, surfaces: np.ndarray) -> np.ndarray:
     codes = np.zeros(len(pages), dtype=np.int8)
-    for name, code in SURFACE_CODE.items():
+    for name, code in PAGE_CODE.items():  # from the event's page, else its surface prefix
         by_surface = np.char.startswith(surfaces.astype(str), name) if len(surfaces) else np.zeros(0, dtype=bool)
         codes[(pages == name) | ((pages == "other") & by_surface)] = code
     return codes

@@ -1,16 +1,25 @@
-"""Background entry points of the recommender: near-real-time user vectors and item vectors of served models."""
+"""Background entry points of the recommender (near-real-time user vectors, slates, item vectors of served models,
+training) and the coalesced requests that enqueue them. Tasks import the services and serving code they run, never
+the other way round: what must enqueue a task takes the request as a callback or is called from here."""
 
 from __future__ import annotations
 
 import threading
+import time
 
 from celery import shared_task
 from celery.signals import celeryd_init, worker_process_init
+from django.core.cache import cache
 
-from recommender import serving
+from marketplace.background import enqueue_on_commit
+from marketplace.cache import CACHE_ERRORS
+from recommender.serving import loading as serving
+from recommender.surfaces.store import PENDING_SECONDS as SLATE_PENDING_SECONDS
+from recommender.surfaces.store import slate_pending_key
 
 MODEL_QUEUES = {"nrt", "gpu"}  # workers of these queues serve models: they load the active versions at start
 _worker_queues: set[str] = set()
+_slates_requested_here: dict[str, float] = {}  # key -> monotonic time of this process's last request, Redis down
 
 
 @celeryd_init.connect
@@ -33,12 +42,44 @@ def user_vectors_refresh(user_id: int) -> dict[str, int]:
     return serving.user_vectors_refresh(user_id=user_id)
 
 
+def user_vectors_request(*, user_id: int) -> bool:
+    """Enqueue a refresh unless one is already pending for this user (coalesces bursts); True when enqueued."""
+    if not any(serving.served_model(space) for space in serving.VECTOR_COLUMNS):
+        return False
+    try:
+        first = cache.add(serving.user_vectors_pending_key(user_id), 1, serving.PENDING_SECONDS)
+    except CACHE_ERRORS:
+        first = True  # no Redis: no coalescing, but the refresh still happens
+    if first:
+        enqueue_on_commit(user_vectors_refresh, user_id)
+    return bool(first)
+
+
 @shared_task(acks_late=True)
 def slate_refresh(key: str) -> int:
     """Recompute a precomputed slate (a viewer's homepage after their events, a listing's or a unit's page)."""
     from recommender.surfaces.refresh import slate_refresh as refresh
 
     return refresh(key)
+
+
+def slate_refresh_request(key: str) -> bool:
+    """Enqueue the slate's refresh unless one is already pending (coalesces bursts); True when enqueued."""
+    try:
+        first = cache.add(slate_pending_key(key), 1, SLATE_PENDING_SECONDS)
+    except CACHE_ERRORS:  # no Redis: coalesced in this process only (the outbox holds the work until it is back)
+        now = time.monotonic()
+        first = now - _slates_requested_here.get(key, -SLATE_PENDING_SECONDS) >= SLATE_PENDING_SECONDS
+        if first:
+            _slates_requested_here[key] = now
+    if first:
+        enqueue_on_commit(slate_refresh, key)
+    return bool(first)
+
+
+def slate_requests_forget() -> None:
+    """Forget this process's refresh requests made while Redis was down (tests: each starts afresh)."""
+    _slates_requested_here.clear()
 
 
 @shared_task(acks_late=True)
@@ -65,6 +106,12 @@ def item_vectors_backfill(name: str) -> int:
     return written
 
 
+def item_vectors_backfill_request(name: str) -> None:
+    """After the transaction commits, every listing's vectors for `name`'s newly active version (the callback that
+    `recommender.services.model_version_activate` takes)."""
+    enqueue_on_commit(item_vectors_backfill, name)
+
+
 # Training stops by epochs (early stopping); the trainer's wall-clock cap (6 h, recommender.nets.training) is a
 # safety net, and the task outlives it.
 TRAIN_TIME_LIMIT_SECONDS = 6 * 3600 + 15 * 60
@@ -78,14 +125,14 @@ def model_train(name: str) -> int:
     interrupted run of the same model on the same data instead of starting over."""
     from recommender.services import model_train as train
 
-    return train(name=name).version.pk
+    return train(name=name, vectors_backfill=item_vectors_backfill_request).version.pk
 
 
 @shared_task(ignore_result=True)
 def shared_lists_refresh() -> dict[str, int]:
     """Beat: recompute the lists every viewer shares ahead of their expiry, so a request only reads them."""
-    from recommender import unit_ranking
-    from recommender.shared_lists import shared_list_refresh
+    from recommender.ranking import units as unit_ranking
+    from recommender.serving.shared_lists import shared_list_refresh
     from recommender.surfaces.candidates import POPULAR_LISTINGS
     from recommender.surfaces.compute import POPULAR_UNIT_CARDS
 

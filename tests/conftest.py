@@ -41,8 +41,8 @@ def _fresh_cache():
 def _fresh_shared_lists():
     """Each process keeps a copy of the shared lists (popular listings, units) for when Redis is down; each test
     starts without one."""
-    from recommender.shared_lists import shared_lists_forget
-    from recommender.surfaces.store import slate_requests_forget
+    from recommender.serving.shared_lists import shared_lists_forget
+    from recommender.tasks import slate_requests_forget
 
     shared_lists_forget()
     slate_requests_forget()
@@ -53,7 +53,7 @@ def _fresh_shared_lists():
 def _fresh_models():
     """Which model version is active (or that none is) is remembered per process for a while; each test asks anew."""
     from experiments.selectors import running_experiments_forget
-    from recommender.serving import served_models_forget
+    from recommender.serving.loading import served_models_forget
 
     served_models_forget()
     running_experiments_forget()  # which experiment runs is remembered per process for a while, too

@@ -332,6 +332,13 @@ INTEREST_UNITS_IMAGE_ENCODER = os.environ.get("INTEREST_UNITS_IMAGE_ENCODER", "a
 # A worker loads the text encoder when it starts (the first new listing is placed in ~a second, not after a ~10 s
 # load); off for workers that never place listings.
 INTEREST_UNITS_WARM_ENCODER = env_bool("INTEREST_UNITS_WARM_ENCODER", True)
+# The text encoder on a CPU: "int8" (an int8 ONNX copy of MiniLM, built once into INTEREST_UNITS_ENCODER_DIR) or
+# "fp32" (the published weights); a GPU always runs fp32. Threads per call: "auto" (the idle cores) or a number.
+INTEREST_UNITS_ENCODER = os.environ.get("INTEREST_UNITS_ENCODER", "int8").strip().lower()
+INTEREST_UNITS_ENCODER_THREADS = os.environ.get("INTEREST_UNITS_ENCODER_THREADS", "auto").strip().lower()
+INTEREST_UNITS_ENCODER_DIR = Path(os.environ.get("INTEREST_UNITS_ENCODER_DIR", BASE_DIR / ".data" / "encoders"))
+# "cpu" / "cuda" for the text encoder (the models read the same variable themselves); empty: CUDA when present.
+RECOMMENDER_DEVICE = os.environ.get("RECOMMENDER_DEVICE", "")
 
 # -- demo: where `manage.py demo` (make demo) serves the storefront, the defaults of its --host / --port ---------
 DEMO_HOST = os.environ.get("DEMO_HOST", "127.0.0.1")

@@ -49,7 +49,7 @@ def placement_holdout_evaluate(*, fraction: float = 0.1, seed: int = 0, types: S
         raise ValueError(HOLDOUT_INVALID.format(value=fraction))
     say = report or log.info
     types = [t for t in UnitType.values if t in (types or UnitType.values)]
-    active = np.array(Listing.objects.filter(status=ListingStatus.ACTIVE).order_by("pk").values_list("pk", flat=True))
+    active = np.array(Listing.objects.available_to(None).order_by("pk").values_list("pk", flat=True))
     n_held = int(round(len(active) * fraction))
     if n_held == 0 or n_held == len(active):
         raise ValueError(HOLDOUT_TOO_FEW.format(n=len(active)))

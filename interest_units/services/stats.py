@@ -43,7 +43,7 @@ WINDOWS = {"1d": 1, "7d": 7, "30d": 30}
 CTR_PRIOR_WEIGHT = 50.0  # impressions' worth of the global CTR added to every unit (Beta smoothing)
 CTR_PRIOR_DEFAULT = 0.05  # used until there are enough impressions to measure the global rate
 REFRESH_DAYS = 35  # the full refresh recounts this many recent days (older days are settled)
-# Minimum evidence: a unit is "popular" only once this many person-days of clicks back it (see unit_ranking).
+# Minimum evidence: a unit is "popular" only once this many person-days of clicks back it (ranking.units).
 POPULAR_MIN_CLICKS = 3
 
 T_EVENT = Event._meta.db_table

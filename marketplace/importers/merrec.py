@@ -36,7 +36,7 @@ from marketplace.importers.base import (
     text_id,
     timestamp_parse,
 )
-from marketplace.models import Condition, EventAction, ListingSource, Shipper
+from marketplace.models import MERREC_ACTIONS, Condition, ListingSource, Shipper
 
 COLUMNS = (
     "user_id", "sequence_id", "session_id", "item_id", "event_id", "stime", "sequence_length", "price", "product_id",
@@ -45,10 +45,6 @@ COLUMNS = (
 )
 # Without these a row cannot become a user, a listing and an event; the others may be absent from a shard.
 REQUIRED_COLUMNS = ("user_id", "session_id", "item_id", "event_id", "stime", "price", "name")
-ACTIONS = frozenset({
-    EventAction.ITEM_VIEW, EventAction.ITEM_LIKE, EventAction.ITEM_ADD_TO_CART_TAP, EventAction.OFFER_MAKE,
-    EventAction.BUY_START, EventAction.BUY_COMP,
-})
 SHIPPER_BY_ID = {1: Shipper.BUYER, 2: Shipper.SELLER}
 SELLER_USERNAME = "merrec-import"
 USERNAME = "merrec-{}"
@@ -130,7 +126,7 @@ def _shard_records(shard: Path, batch_size: int) -> Iterator[tuple[int, dict[str
 
 def _event_row(record: dict[str, Any], *, catalog: CatalogCache) -> EventRow:
     action = text_clean(record.get("event_id"))
-    if action not in ACTIONS:
+    if action not in MERREC_ACTIONS:
         raise RowError(f"unknown event_id {record.get('event_id')!r}")
     item_id = text_id(record.get("item_id"), column="item_id")
     user_id = text_id(record.get("user_id"), column="user_id", max_length=100)

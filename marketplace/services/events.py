@@ -18,8 +18,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from marketplace import errors
-from marketplace.background import enqueue_on_commit
 from marketplace.errors import ApplicationError
+from marketplace.hooks import events_recorded
 from marketplace.models import Event, EventAction, Listing, Page
 from marketplace.selectors import viewer_events
 
@@ -96,7 +96,7 @@ def events_record(*, user: AbstractBaseUser | None, session_id: str, events: Ite
     ]
     with transaction.atomic():
         created = Event.objects.bulk_create(rows)
-        _enqueue_event_effects(user_id, created)
+        events_recorded.send(sender=Event, user_id=user_id, events=created)  # unit counters, the viewer's slates
     return created
 
 
@@ -200,21 +200,3 @@ def _viewer_events(user_id: int | None, session_id: str,
         if row["action"] == EventAction.IMPRESSION:
             shown.setdefault((row["request_id"], row["listing_id"]), {f: row[f] for f in IMPRESSION_CONTEXT})
     return stored, shown
-
-
-# Actions that change what a user is interested in: they refresh the user's vectors in near real time.
-INTEREST_ACTIONS = frozenset({
-    EventAction.ITEM_VIEW, EventAction.ITEM_LIKE, EventAction.ITEM_ADD_TO_CART_TAP, EventAction.OFFER_MAKE,
-})
-
-
-def _enqueue_event_effects(user_id: int | None, created: list[Event]) -> None:
-    """After commit: update the interest-unit counters these events touch, and the user's vectors."""
-    from interest_units.tasks import unit_stats_apply_events
-    from recommender.surfaces.store import slate_refresh_request
-
-    event_ids = [e.pk for e in created if e.listing_id is not None]
-    if event_ids:
-        enqueue_on_commit(unit_stats_apply_events, event_ids)
-    if user_id is not None and any(e.action in INTEREST_ACTIONS for e in created):
-        slate_refresh_request(f"home:{user_id}")  # the viewer's vectors, then their homepage and personal pages

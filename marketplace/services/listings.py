@@ -13,9 +13,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from marketplace import errors
-from marketplace.background import enqueue_on_commit
 from marketplace.cards import listing_card_forget
 from marketplace.errors import ApplicationError, ConflictError, NotFoundError
+from marketplace.hooks import listing_changed
 from marketplace.models import (
     Brand,
     CartItem,
@@ -129,7 +129,7 @@ def listing_create(
             listing.photo.save(stored_photo.name, stored_photo, save=False)
         listing.save()
         if index:
-            _enqueue_indexing(listing.pk)
+            listing_changed.send(sender=Listing, listing_id=listing.pk)  # placed in units, given vectors
     return listing
 
 
@@ -142,16 +142,6 @@ def _category_path(category: Category | None) -> list[Category | None]:
         node = node.parent
     nodes.reverse()
     return (nodes + [None, None, None])[:3]
-
-
-def _enqueue_indexing(listing_id: int) -> None:
-    """After commit: embed the listing and place it in its interest units; give it served models' vectors."""
-    # Imported here: those tasks import listing code too.
-    from interest_units.tasks import listing_index
-    from recommender.tasks import listing_vectors_store
-
-    enqueue_on_commit(listing_index, listing_id)
-    enqueue_on_commit(listing_vectors_store, listing_id)
 
 
 def listing_update(*, listing: Listing, editor: AbstractBaseUser, **fields: object) -> Listing:
@@ -171,7 +161,7 @@ def listing_update(*, listing: Listing, editor: AbstractBaseUser, **fields: obje
         _validate_fields(title=str(locked.title), description=str(locked.description), condition=int(locked.condition),
                          shipper=str(locked.shipper))
         locked.save()
-        _enqueue_indexing(locked.pk)
+        listing_changed.send(sender=Listing, listing_id=locked.pk)
         transaction.on_commit(partial(listing_card_forget, locked.pk))  # rows show the edit from the next page on
     return locked
 

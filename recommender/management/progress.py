@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
-from recommender.evaluation import Progress
+from recommender.evaluation.scoring import Progress
 
 
 def progress_bars(enabled: bool = True) -> Progress | None:

@@ -24,7 +24,7 @@ import logging
 import math
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -262,7 +262,7 @@ class Trainer:
             counts: dict[str, int] = {}
             capped = False
             epoch_batches = batches(epoch)
-            steps = len(epoch_batches) if hasattr(epoch_batches, "__len__") else None
+            steps = len(epoch_batches) if isinstance(epoch_batches, Sized) else None
             for step, batch in enumerate(epoch_batches, start=1):
                 value = loss(batch)
                 tensor, parts = value if isinstance(value, tuple) else (value, {})
@@ -283,10 +283,10 @@ class Trainer:
             log.epochs_run = epoch + 1
             improved = False
             if metrics is not None and self.monitor is not None and self.monitor.key in metrics:
-                value = float(metrics[self.monitor.key])
-                if math.isfinite(value) and self.monitor.improves(value, log.best_valid):
+                monitored = float(metrics[self.monitor.key])
+                if math.isfinite(monitored) and self.monitor.improves(monitored, log.best_valid):
                     improved, stale = True, 0
-                    log.best_valid, log.best_epoch = value, epoch + 1
+                    log.best_valid, log.best_epoch = monitored, epoch + 1
                     best_state = copy.deepcopy(self.module.state_dict())
                 else:
                     stale += 1

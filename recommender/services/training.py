@@ -25,22 +25,17 @@ from django.db import transaction
 from jobs.models import BackgroundJob, JobKind
 from jobs.services import job_finish, job_progress, job_tracked
 from marketplace.errors import ApplicationError
-from recommender.base import Recommender, create_recommender, registered_names, registry_entry
+from recommender.base import Recommender
 from recommender.data import ACTION_CODE, Dataset
-from recommender.evaluation import (
-    CANDIDATE_MODES,
-    DEFAULT_KS,
-    PROTOCOLS,
-    Progress,
-    dataset_sizes,
-    evaluate_model,
-    primary_metric,
-    time_split_dataset,
-    write_report,
-)
+from recommender.evaluation.pages import CANDIDATE_MODES
+from recommender.evaluation.protocols import PROTOCOLS, evaluate_model
+from recommender.evaluation.report import dataset_sizes, write_report
+from recommender.evaluation.scoring import DEFAULT_KS, Progress
+from recommender.evaluation.split import time_split_dataset
 from recommender.models import ModelVersion
 from recommender.nets.resume import ResumeStore
 from recommender.nets.training import TrainingHooks, TrainingProgress, training_session
+from recommender.registry import create_recommender, registered_names, registry_entry
 from recommender.services.training_jobs import (
     RESUME_DIR,
     data_fingerprint,
@@ -317,7 +312,7 @@ def model_evaluate(
     }
     paths = write_report(out_dir, result)
     if protocol == "ctr":  # IU4Rec's Table 2: splits and RelaImpr against DIN, for the models that score impressions
-        from recommender.ctr_eval import ctr_report_write
+        from recommender.evaluation.ctr_splits import ctr_report_write
 
         paths.update(ctr_report_write(out_dir, models, data.train, data.test, split_time=data.split_time))
     versions: dict[str, ModelVersion] = {}
@@ -409,6 +404,7 @@ def model_train(
     progress: Progress | None = None,
     resume: bool = True,
     on_epoch: Callable[[TrainingProgress], None] | None = None,
+    vectors_backfill: Callable[[str], None],
 ) -> TrainResult:
     """Train `name` on the database's events before the time split, evaluate it on its primary protocol,
     save the checkpoint under `out_dir` (default RECOMMENDER_ARTIFACTS_DIR) with metrics.json / report.md,
@@ -420,10 +416,10 @@ def model_train(
     The run is a background job on the status page (epoch, metric so far, ETA). With `resume`, a state is saved
     under `<out_dir>/resume/` after every epoch, and a run interrupted by Ctrl-C or a killed worker goes on from
     its last epoch when the same model is trained again on the same data (the window of events it read is pinned
-    until it finishes); `on_epoch` sees every progress report."""
+    until it finishes); `on_epoch` sees every progress report. `vectors_backfill`: as `model_version_activate`."""
     (name,) = recommender_names_resolve(names=[name])
     entry = registry_entry(name)
-    protocol, metric = primary_metric(name, entry.cls)
+    protocol, metric = entry.cls.primary_protocol, entry.cls.primary_metric
     out = Path(out_dir) if out_dir is not None else Path(settings.RECOMMENDER_ARTIFACTS_DIR)
     config, notes = training_overrides(name=name, training={**(training or {}), "epochs": epochs}
                                        if epochs is not None else training)
@@ -447,7 +443,7 @@ def model_train(
         result = _train_result(
             name=name, model=model, data=data, protocol=protocol, metric=metric, force=force, out=out,
             fit_log=fit_log, fit_seconds=fit_seconds, notes=notes, max_sessions=max_sessions,
-            baseline_cache=baseline_cache, progress=progress,
+            baseline_cache=baseline_cache, progress=progress, vectors_backfill=vectors_backfill,
         )
         verdict = "active" if result.activated else "not active"
         job_finish(job=job, message=f"version #{result.version.pk}: {metric} {_format(result.value)}, {verdict}")
@@ -481,6 +477,7 @@ def _train_result(
     *, name: str, model: Recommender, data: EvaluationData, protocol: str, metric: str, force: bool, out: Path,
     fit_log: dict[str, Any], fit_seconds: float, notes: list[str], max_sessions: int | None,
     baseline_cache: dict[tuple, dict[str, Any]] | None, progress: Progress | None,
+    vectors_backfill: Callable[[str], None],
 ) -> TrainResult:
     """Evaluate the fitted model and the baselines, save the checkpoint and report, register (and maybe
     activate) the version."""
@@ -522,15 +519,17 @@ def _train_result(
         activated=False, forced=force, checkpoint=checkpoint, fit_seconds=fit_seconds, notes=notes,
     )
     if force or result.beats_baselines:
-        result.version = model_version_activate(version_id=version.pk)
+        result.version = model_version_activate(version_id=version.pk, vectors_backfill=vectors_backfill)
         result.activated = True
     return result
 
 
 # -- the registry ------------------------------------------------------------------------------------------------
-def model_version_activate(*, version_id: int) -> ModelVersion:
+def model_version_activate(*, version_id: int, vectors_backfill: Callable[[str], None]) -> ModelVersion:
     """Serve this version under its name: the previously active one (if any) is deactivated in the same
-    transaction. Versions without a checkpoint (evaluation runs) cannot be served."""
+    transaction. Versions without a checkpoint (evaluation runs) cannot be served. A model with item vectors gets
+    them recomputed by `vectors_backfill(name)` (`recommender.tasks.item_vectors_backfill_request`, which enqueues
+    the backfill on commit; services never import tasks)."""
     with transaction.atomic():
         version = ModelVersion.objects.select_for_update().get(pk=version_id)
         if not version.checkpoint:
@@ -541,16 +540,14 @@ def model_version_activate(*, version_id: int) -> ModelVersion:
         if not version.is_active:
             version.is_active = True
             version.save(update_fields=["is_active"])
-        _enqueue_serving_refresh(version.name)
+        _serving_refresh(version.name, vectors_backfill)
     return version
 
 
-def _enqueue_serving_refresh(name: str) -> None:
+def _serving_refresh(name: str, vectors_backfill: Callable[[str], None]) -> None:
     """A newly active model needs its item vectors in pgvector before it can retrieve (after commit)."""
-    from marketplace.background import enqueue_on_commit
-    from recommender.serving import VECTOR_COLUMNS, served_models_forget
-    from recommender.tasks import item_vectors_backfill
+    from recommender.serving.loading import VECTOR_COLUMNS, served_models_forget
 
     served_models_forget()
     if name in VECTOR_COLUMNS:
-        enqueue_on_commit(item_vectors_backfill, name)
+        vectors_backfill(name)

@@ -13,13 +13,13 @@ import numpy as np
 from django.db import connection
 from django.utils import timezone
 
-from interest_units.models import InterestUnitMember
-from marketplace.models import Event, EventAction, Listing, ListingStatus
+from interest_units.models import UNIT_TYPE_PREFERENCE, InterestUnitMember
+from marketplace.models import LISTING_AVAILABLE_SQL, Event, EventAction, Listing, ListingStatus
 from recommender.base import Query
 from recommender.data import ACTION_CODE, INTERACTION_ACTIONS
-from recommender.retrieval import nearest_listing_ids, vector_array
-from recommender.serving import VECTOR_COLUMNS, version_column
-from recommender.shared_lists import SharedList, shared_list_get
+from recommender.serving.loading import VECTOR_COLUMNS, version_column
+from recommender.serving.retrieval import nearest_listing_ids, vector_array
+from recommender.serving.shared_lists import SharedList, shared_list_get
 from recommender.surfaces.types import UnitRef
 
 POPULAR_LIMIT = 500  # popular listings kept (the popular row reads the first 3k not shown above it)
@@ -34,8 +34,7 @@ INTEREST_WEIGHTS = {
 }
 HISTORY_DAYS = 30
 HISTORY_EVENTS = 200
-QUERY_LENGTH = 50  # interactions a sequence model reads (recommender.serving.HISTORY_LENGTH)
-UNIT_TYPE_PREFERENCE = ("semantic", "spu", "image")  # the unit a listing's page links to: semantic groups by meaning
+QUERY_LENGTH = 50  # interactions a sequence model reads (recommender.serving.loading.HISTORY_LENGTH)
 
 
 # -- the viewer's history, read once -------------------------------------------------------------------------
@@ -89,17 +88,17 @@ def popular_listing_ids_compute(*, days: int = 7, limit: int = POPULAR_LIMIT) ->
                 WHERE e.created_at >= %s AND e.action = ANY(%s) AND e.user_id IS NOT NULL
                 GROUP BY e.listing_id, e.user_id
             ) p
-            JOIN marketplace_listing l ON l.id = p.listing_id AND l.status = %s
+            JOIN marketplace_listing l ON l.id = p.listing_id AND {LISTING_AVAILABLE_SQL}
             GROUP BY p.listing_id HAVING COUNT(*) >= %s
             ORDER BY SUM(p.weight) DESC, p.listing_id DESC
             LIMIT %s
             """,
-            [since, list(INTEREST_WEIGHTS), ListingStatus.ACTIVE, POPULAR_MIN_PEOPLE, limit],
+            [since, list(INTEREST_WEIGHTS), None, None, POPULAR_MIN_PEOPLE, limit],  # anyone's listings
         )
         ids = [row[0] for row in cursor.fetchall()]
     if len(ids) < limit:  # a quiet marketplace: fill with the newest listings
         ids += list(
-            Listing.objects.filter(status=ListingStatus.ACTIVE).exclude(pk__in=ids)
+            Listing.objects.available_to(None).exclude(pk__in=ids)
             .order_by("-created_at").values_list("pk", flat=True)[: limit - len(ids)]
         )
     return ids
@@ -108,7 +107,7 @@ def popular_listing_ids_compute(*, days: int = 7, limit: int = POPULAR_LIMIT) ->
 def listing_ids_newest(*, limit: int = POPULAR_LIMIT) -> list[int]:
     """The newest active listings: one indexed read, the stand-in while the popular list is being computed."""
     return list(
-        Listing.objects.filter(status=ListingStatus.ACTIVE).order_by("-created_at").values_list("pk", flat=True)
+        Listing.objects.available_to(None).order_by("-created_at").values_list("pk", flat=True)
         [:limit]
     )
 

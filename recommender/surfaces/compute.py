@@ -14,14 +14,15 @@ from itertools import zip_longest
 
 from django.db.models import Count, Max, Min, Q
 
+from experiments.selectors import arm_for, running_experiment
 from interest_units.models import InterestUnit, InterestUnitMember, UserUnitStats
 from interest_units.selectors import units_representative_listings
 from marketplace.models import Event, Listing, ListingStatus
-from recommender import unit_ranking
 from recommender.base import Query
-from recommender.retrieval import nearest_listing_ids, vector_array, vector_searches
-from recommender.serving import served_model, user_vectors_get
-from recommender.shared_lists import SharedList, shared_list_get
+from recommender.ranking import units as unit_ranking
+from recommender.serving.loading import VECTOR_COLUMNS, served_model, user_vectors_get
+from recommender.serving.retrieval import nearest_listing_ids, vector_array, vector_searches
+from recommender.serving.shared_lists import SharedList, shared_list_get
 from recommender.surfaces.candidates import (
     INTEREST_WEIGHTS,
     ROW_IDS,
@@ -31,6 +32,7 @@ from recommender.surfaces.candidates import (
     distinct_vectors,
     mean_vector,
     model_vector_ids,
+    popular_listing_ids,
     similar_listing_ids,
     unit_member_ids_active,
     unit_of_listing,
@@ -45,68 +47,86 @@ UNIT_PAGE_IDS = unit_ranking.STAGE2_MAX_ITEMS
 
 # -- home ------------------------------------------------------------------------------------------------------
 HOME_SURFACE = "home_rows"  # the home rows' name for online experiments (experiments.models)
+INTERLEAVE_IDS = ROW_IDS  # each interleaved arm's stored ranking (headroom for listings that sell)
 
 
 def home_compute(*, history: ViewerHistory) -> StoredSlate:
     """A signed-in viewer's homepage: "for you" rows per interest (PWPRec multi-interest when served, else content
     kNN per recent category), "next up" (Mercatran when served, else co-occurrence with the last item), each
     re-ranked by the active ranker, and the interest-unit cards (IU-Boosted when served, else popular units).
-    The "popular now" row is shared by every viewer and added when the page is served. While an A/B experiment runs
-    on the home rows, the viewer's arm picks the source of their rows, which carry the arm's label
-    (`home_arm_rows`)."""
+    The "popular now" row is shared by every viewer and added when the page is served.
+
+    While an A/B experiment runs on the home rows, the viewer's arm picks the source of their rows, which carry the
+    arm's label. While an interleaving experiment runs, both arms' rankings are stored (`extra["interleave"]`) and
+    each request merges them by team draft (`surfaces.serve`)."""
     slate = StoredSlate(extra={"surface": HOME_SURFACE, "experiment": None})
     viewer_id = history.user_id
     recent = history.recent_listing_ids()
-    arm, label = _home_arm(viewer_id, slate)
-    if recent:
-        source = arm.model if arm is not None else None
-        if source in (None, "pwprec", "mercatran"):
-            slate.rows = _home_model_rows(viewer_id, recent, slate.versions)
-        if source in (None, "content", "ranker") and not any(row.recommender == "pwprec" for row in slate.rows):
-            slate.rows = _home_content_rows(viewer_id, recent) + slate.rows
-        ranker = served_ranker() if source in (None, "ranker", "pwprec", "content") else None
-        if ranker is not None:
-            slate.versions["ranker"] = ranker[0]
-            rows_rerank(slate.rows, ranker=ranker[1], query=history.query(surface="home"))
-        if source in (None, "cooccurrence", "content", "pwprec", "ranker") and not any(
-                row.surface == "home_next_up" for row in slate.rows):
-            slate.rows.append(StoredRow("home_next_up", "Next up for you", "cooccurrence",
-                                        co_viewed_listing_ids(recent[0]), exclude=recent))
-    if label is not None:  # impressions name the arm: the experiment's results read them back
-        for row in slate.rows:
-            row.recommender = label
+    experiment = running_experiment(HOME_SURFACE)
+    if experiment is not None and experiment.is_interleaving:
+        slate.extra["experiment"] = experiment.name
+        slate.extra["interleave"] = [
+            home_arm_ranking(_home_rows(arm.model, history, recent, slate.versions)) for arm in experiment.arm_list
+        ]
+    else:
+        arm = arm_for(experiment, f"u{viewer_id}") if experiment is not None else None
+        slate.rows = _home_rows(arm.model if arm is not None else None, history, recent, slate.versions)
+        if experiment is not None and arm is not None:
+            # impressions name the arm: the experiment's results read them back
+            slate.extra["experiment"] = experiment.name
+            slate.extra["arm"] = arm.name
+            for row in slate.rows:
+                row.recommender = arm.label(experiment.name)
     slate.cards = unit_cards_compute(viewer_id=viewer_id, history=history, versions=slate.versions)
     return slate
 
 
-def _home_arm(viewer_id: int, slate: StoredSlate):
-    """The viewer's arm of the A/B experiment running on the home rows, and its label; (None, None) without one.
-    An arm's recommender picks the rows: "pwprec" / "mercatran" (the models' rows when served), "content",
+def _home_rows(source: str | None, history: ViewerHistory, recent: list[int],
+               versions: dict[str, int]) -> list[StoredRow]:
+    """The personal home rows from `source` (None: the product's choice, model served else baseline), or an
+    experiment arm's recommender: "pwprec" / "mercatran" (the models' rows when served), "content",
     "cooccurrence", "ranker" (the baselines re-ranked), or "popularity" (no personal rows: the shared row only)."""
-    from experiments.selectors import arm_for, running_experiment
+    if not recent:
+        return []
+    viewer_id = history.user_id
+    rows: list[StoredRow] = []
+    if source in (None, "pwprec", "mercatran"):
+        rows = _home_model_rows(viewer_id, recent, versions)
+    if source in (None, "content", "ranker") and not any(row.recommender == "pwprec" for row in rows):
+        rows = _home_content_rows(viewer_id, recent) + rows
+    ranker = served_ranker() if source in (None, "ranker", "pwprec", "content") else None
+    if ranker is not None:
+        versions["ranker"] = ranker[0]
+        rows_rerank(rows, ranker=ranker[1], query=history.query(surface="home"))
+    if source in (None, "cooccurrence", "content", "pwprec", "ranker") and not any(
+            row.surface == "home_next_up" for row in rows):
+        rows.append(StoredRow("home_next_up", "Next up for you", "cooccurrence", co_viewed_listing_ids(recent[0]),
+                              exclude=recent))
+    return rows
 
-    experiment = running_experiment(HOME_SURFACE)
-    if experiment is None or experiment.is_interleaving:
-        return None, None
-    arm = arm_for(experiment, f"u{viewer_id}")
-    if arm is None:
-        return None, None
-    slate.extra["experiment"] = experiment.name
-    slate.extra["arm"] = arm.name
-    return arm, arm.label(experiment.name)
+
+def home_arm_ranking(rows: list[StoredRow], *, limit: int = INTERLEAVE_IDS) -> list[int]:
+    """One interleaving arm's ranking: its rows merged round-robin (each row's best first, as a page shows them
+    top to bottom), then the shared popular listings, so an arm without personal rows (popularity, a new viewer)
+    still ranks something."""
+    per_row = [[i for i in row.ids if i not in set(row.exclude)] for row in rows]
+    merged = [i for group in zip_longest(*per_row) for i in group if i is not None]
+    return list(dict.fromkeys(merged + popular_listing_ids()))[:limit]
 
 
 def _home_model_rows(viewer_id: int, recent: list[int], versions: dict[str, int]) -> list[StoredRow]:
-    """PWPRec's interest rows and Mercatran's "next up" row from the viewer's stored vectors (none: no rows)."""
+    """PWPRec's interest rows and Mercatran's "next up" row from the viewer's stored vectors (none: no rows). Any
+    other model with item vectors (`VECTOR_COLUMNS`) serves "for you" rows the way PWPRec does, once active."""
     rows: list[StoredRow] = []
-    interests = _vectors(viewer_id, "pwprec", versions)
     steps = _vectors(viewer_id, "mercatran", versions)
     with vector_searches():
-        for vector in distinct_vectors(interests) if interests is not None else []:
-            ids = model_vector_ids(vector, space="pwprec", version=versions["pwprec"], viewer_id=viewer_id,
-                                   exclude=recent)
-            rows.append(StoredRow("home_for_you", because_label(vector, space="pwprec", recent=recent), "pwprec",
-                                  ids))
+        for space in (space for space in VECTOR_COLUMNS if space != "mercatran"):
+            interests = _vectors(viewer_id, space, versions)
+            for vector in distinct_vectors(interests) if interests is not None else []:
+                ids = model_vector_ids(vector, space=space, version=versions[space], viewer_id=viewer_id,
+                                       exclude=recent)
+                rows.append(StoredRow("home_for_you", because_label(vector, space=space, recent=recent), space,
+                                      ids))
         if steps is not None:
             # Mercatran's 4 predicted next interactions: one search each, merged round-robin into one diverse row.
             per_step = [model_vector_ids(v, space="mercatran", version=versions["mercatran"], viewer_id=viewer_id,

@@ -1,5 +1,5 @@
 """The ranking stage of the surfaces (MercadoLibre SCID + Yandex two-tower features in LightGBM,
-`recommender.ranker`): re-orders a slate's candidate ids when a worker computes it, never inside a request."""
+`recommender.ranking.ranker`): re-orders a slate's candidate ids when a worker computes it, never inside a request."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import logging
 import numpy as np
 
 from recommender.base import Query, Recommender
-from recommender.serving import served_model
+from recommender.serving.loading import served_model
 from recommender.surfaces.types import StoredRow
 
 logger = logging.getLogger(__name__)

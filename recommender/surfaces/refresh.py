@@ -12,7 +12,8 @@ import logging
 
 from interest_units.models import InterestUnit
 from marketplace.models import Listing
-from recommender import serving, unit_ranking
+from recommender.ranking import units as unit_ranking
+from recommender.serving import loading as serving
 from recommender.surfaces.candidates import ViewerHistory
 from recommender.surfaces.compute import (
     home_compute,

@@ -2,31 +2,24 @@
 
 A worker writes both (`slate_put`); a request reads Redis and only touches Postgres when Redis is down or has lost
 its copy (a restart, an eviction). A request that finds no slate, or a stale one, asks for a refresh
-(`slate_refresh_request`): coalesced per key, so a burst of requests enqueues one task.
+(`recommender.tasks.slate_refresh_request`): coalesced per key, so a burst of requests enqueues one task.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import time
 
 from django.conf import settings
 from django.core.cache import cache
 
+from marketplace.cache import REDIS_DOWN, cache_try
 from marketplace.cards import listing_cards_warm
 from recommender.models import SurfaceSlate
-from recommender.serving import served_model
+from recommender.serving.loading import SURFACE_MODELS, served_model
 from recommender.surfaces.types import StoredSlate
-
-logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 24 * 3600  # Redis keeps a copy this long after its last write; Postgres keeps it for good
 PENDING_SECONDS = 30  # a refresh counts as pending this long at most (a lost task cannot block the next one)
-VERSIONED_MODELS = ("pwprec", "mercatran", "iu_boosted", "ranker")  # a new active version of one stales slates
-
-
-_requested_here: dict[str, float] = {}  # key -> monotonic time of this process's last request, while Redis is down
 
 
 def _cache_key(key: str) -> str:
@@ -36,13 +29,10 @@ def _cache_key(key: str) -> str:
 def slate_get(key: str, *, durable: bool = True) -> StoredSlate | None:
     """The stored slate under `key` (Redis, else Postgres), or None when none was computed yet. Slates stored with
     `durable=False` (a viewer's personal pages, which fall back to the page's shared slate) are read from Redis only."""
-    try:
-        data = cache.get(_cache_key(key))
-    except Exception:  # Redis down: Postgres is the truth
+    data = cache_try(lambda: cache.get(_cache_key(key)), REDIS_DOWN)
+    redis_up = data is not REDIS_DOWN
+    if not redis_up:  # Postgres is the truth
         data = None
-        redis_up = False
-    else:
-        redis_up = True
     if data is None and durable:
         row = SurfaceSlate.objects.filter(key=key).values_list("payload", flat=True).first()
         if row is None:
@@ -69,16 +59,14 @@ def slate_put(key: str, slate: StoredSlate, *, durable: bool = True) -> None:
 
 
 def _cache_set(key: str, data: dict) -> None:
-    try:
-        cache.set(_cache_key(key), data, CACHE_SECONDS)
-    except Exception:
-        logger.warning("redis unavailable: slate %s kept in Postgres only", key)
+    cache_try(lambda: cache.set(_cache_key(key), data, CACHE_SECONDS), None,
+              warning="redis unavailable: slate %s kept in Postgres only", args=(key,))
 
 
 def versions_served() -> dict[str, int]:
     """{model name: active version id} of the served models this process knows (no query while fresh)."""
     versions = {}
-    for name in VERSIONED_MODELS:
+    for name in SURFACE_MODELS:  # a new active version of one stales slates
         served = served_model(name)
         if served is not None:
             versions[name] = served[0]
@@ -87,7 +75,7 @@ def versions_served() -> dict[str, int]:
 
 def slate_is_stale(slate: StoredSlate, *, max_age: float, now: float) -> bool:
     """Older than `max_age` seconds, computed before a model version that now serves (a newer version, a model
-    activated since, or one deactivated since), or under another A/B experiment than the one running now."""
+    activated since, or one deactivated since), or under another experiment than the one running now."""
     if now - slate.computed_at > max_age:
         return True
     if "surface" in slate.extra and slate.extra.get("experiment") != _experiment_running(slate.extra["surface"]):
@@ -102,38 +90,18 @@ def _experiment_running(surface: str) -> str | None:
     from experiments.selectors import running_experiment
 
     experiment = running_experiment(surface)
-    return None if experiment is None or experiment.is_interleaving else experiment.name
+    return None if experiment is None else experiment.name
 
 
-def slate_refresh_request(key: str) -> bool:
-    """Enqueue the slate's refresh unless one is already pending (coalesces bursts); True when enqueued."""
-    from marketplace.background import enqueue_on_commit
-    from recommender.tasks import slate_refresh
-
-    try:
-        first = cache.add(f"recommender:slate-pending:{key}", 1, PENDING_SECONDS)
-    except Exception:  # no Redis: coalesced in this process only (the outbox holds the work until it is back)
-        now = time.monotonic()
-        first = now - _requested_here.get(key, -PENDING_SECONDS) >= PENDING_SECONDS
-        if first:
-            _requested_here[key] = now
-    if first:
-        enqueue_on_commit(slate_refresh, key)
-    return bool(first)
+def slate_pending_key(key: str) -> str:
+    """The Redis key that marks a refresh of `key` as requested and not yet started."""
+    return f"recommender:slate-pending:{key}"
 
 
 def slate_refresh_started(key: str) -> None:
     """A refresh of `key` has started: a request after this point may ask for the next one."""
-    try:
-        cache.delete(f"recommender:slate-pending:{key}")
-    except Exception:
-        pass
+    cache_try(lambda: cache.delete(slate_pending_key(key)), None)
 
 
 def refresh_seconds() -> float:
     return float(settings.RECOMMENDER_SLATE_REFRESH_SECONDS)
-
-
-def slate_requests_forget() -> None:
-    """Forget this process's refresh requests made while Redis was down (tests: each starts afresh)."""
-    _requested_here.clear()

@@ -10,13 +10,8 @@ from decimal import Decimal
 
 import pytest
 
-from demo.catalog import (
-    CONDITIONS,
-    SIZE_SYSTEMS,
-    build_catalog,
-    catalog_index,
-    make_listing,
-)
+from demo.catalog import CONDITIONS, build_catalog, catalog_index, make_listing
+from demo.catalog_data import SIZE_SYSTEMS
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from demo.catalog import ListingSpec, leaf_shape, leaf_shapes
-from demo.thumbnails import SHAPES, image_descriptor, render_thumbnail
+from demo.thumbnails import SHAPES, render_thumbnail
+from interest_units.image_features import colour_hog_descriptor
 
 TEE = ["Women", "Tops & Blouses", "T-Shirts"]
 PHONE = ["Electronics", "Cell Phones & Accessories", "Cell Phones & Smartphones"]
@@ -27,7 +28,7 @@ def _listing(listing_id: int, colour: str) -> ListingSpec:
 
 
 def _descriptor(listing_id: int, colour: str, path: list[str], brand: str | None) -> np.ndarray:
-    return image_descriptor(render_thumbnail(_listing(listing_id, colour), path, brand, size=128))
+    return colour_hog_descriptor(render_thumbnail(_listing(listing_id, colour), path, brand, size=128))
 
 
 def test_every_leaf_has_a_drawing():

@@ -7,11 +7,12 @@ from pathlib import Path
 import numpy as np
 
 from marketplace.models import Listing
-from recommender.base import create_recommender
 from recommender.dataset_db import dataset_from_db
 from recommender.models import ModelVersion
+from recommender.registry import create_recommender
 from recommender.services.training import model_version_activate
-from recommender.serving import served_models_forget
+from recommender.serving.loading import served_models_forget
+from recommender.tasks import item_vectors_backfill_request
 from tests.factories import ListingFactory
 
 
@@ -33,7 +34,7 @@ def trained_and_activated(tmp_path: Path, name: str, config: dict) -> ModelVersi
     model.fit(dataset_from_db())
     version = ModelVersion.objects.create(name=name, checkpoint=str(model.save(tmp_path / f"{name}.pt")), metrics={})
     served_models_forget()
-    return model_version_activate(version_id=version.pk)
+    return model_version_activate(version_id=version.pk, vectors_backfill=item_vectors_backfill_request)
 
 
 def pwprec_trained_and_activated(tmp_path: Path, config: dict) -> ModelVersion:

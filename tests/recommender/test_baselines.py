@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import recommender.baselines  # noqa: F401  (registers the baselines even before recommender.registry lists them)
-from recommender.base import Query, create_recommender, load_recommender, registered_names
+from recommender.base import Query
 from recommender.baselines import (
     UNKNOWN_SCORE,
     ContentKnn,
@@ -14,6 +14,7 @@ from recommender.baselines import (
     SknnConfig,
 )
 from recommender.data import ACTION_CODE, Dataset, EventLog, ItemTable
+from recommender.registry import create_recommender, load_recommender, registered_names
 from recommender.sequences import DAY
 
 BASELINES = ("popularity", "cooccurrence", "sknn", "content")

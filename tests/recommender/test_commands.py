@@ -10,9 +10,10 @@ from django.core.management.base import CommandError
 
 from marketplace.models import EventAction
 from marketplace.services.events import EventInput, events_record
-from recommender.base import load_recommender
 from recommender.models import ModelVersion
+from recommender.registry import load_recommender
 from recommender.services import model_version_activate
+from recommender.tasks import item_vectors_backfill_request
 from tests.factories import ListingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -161,7 +162,7 @@ def test_evaluation_only_versions_cannot_be_activated(marketplace_log, tmp_path)
     from marketplace.errors import ApplicationError
 
     with pytest.raises(ApplicationError, match="no checkpoint"):
-        model_version_activate(version_id=version.pk)
+        model_version_activate(version_id=version.pk, vectors_backfill=item_vectors_backfill_request)
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from recommender.dataset_db import (
     item_table_from_db,
     unit_features_from_db,
 )
-from recommender.evaluation import time_split_dataset
+from recommender.evaluation.split import time_split_dataset
 from tests.factories import BrandFactory, ListingFactory, UserFactory, category_path
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,13 @@ import numpy as np
 import pytest
 
 import recommender.baselines  # noqa: F401  (registers the baselines)
-from recommender.base import Query, Recommender, create_recommender
+from recommender.base import Query, Recommender
 from recommender.data import ACTION_CODE, Dataset, EventLog, ItemTable
-from recommender.evaluation import evaluate_models, evaluate_next_item, target_ranks, write_report
+from recommender.evaluation.next_item import evaluate_next_item
+from recommender.evaluation.protocols import evaluate_models
+from recommender.evaluation.report import write_report
+from recommender.evaluation.scoring import target_ranks
+from recommender.registry import create_recommender
 from recommender.session_files import load_yoochoose
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"

@@ -11,23 +11,20 @@ import pytest
 import torch
 
 import recommender.nets.iu_boosted  # noqa: F401  (registers iu_boosted, din, dnn)
-from recommender.base import Query, create_recommender, load_recommender
-from recommender.ctr_eval import ctr_report_write, evaluate_ctr, format_ctr_table
+from recommender.base import Query
 from recommender.data import ACTION_CODE, Dataset, EventLog, ItemTable
-from recommender.nets.iu_boosted import (
+from recommender.evaluation.ctr_splits import ctr_report_write, evaluate_ctr, format_ctr_table
+from recommender.nets.iu_boosted.features import (
     CONTENT_FEATURES,
     UNIT_COUNTER_ACTIONS,
     UNIT_WINDOWS,
-    CTRBatch,
     CTRFeaturizer,
-    IUBoostedConfig,
-    IUBoostedNet,
-    _assemble_samples,
-    build_ctr_samples,
     content_similarity,
-    merge_click_history,
     unit_day_table,
 )
+from recommender.nets.iu_boosted.network import IUBoostedConfig, IUBoostedNet
+from recommender.nets.iu_boosted.samples import CTRBatch, assemble_samples, build_ctr_samples, merge_click_history
+from recommender.registry import create_recommender, load_recommender
 
 DAY = 86400.0
 TINY = {
@@ -276,7 +273,7 @@ def test_save_and_load_give_identical_outputs(tmp_path, fitted, split_market):
     np.testing.assert_array_equal(after, before)
 
 
-def test_set_catalog_scores_a_new_listing_through_its_interest_unit(fitted, split_market):
+def test_catalog_extend_scores_a_new_listing_through_its_interest_unit(fitted, split_market):
     train, _ = split_market
     model = copy.deepcopy(fitted["iu_boosted"][0])
     query = Query(user_id=1, history=[101, 102], history_actions=[ACTION_CODE["item_view"]] * 2)
@@ -292,7 +289,7 @@ def test_set_catalog_scores_a_new_listing_through_its_interest_unit(fitted, spli
         created_at=np.array([7 * DAY]),
         interest_unit=np.array([501]),
     )
-    model.set_catalog(new_listing)
+    model.catalog_extend(new_listing)
     known = model.score(query, np.array([9999, 100]))
     assert known.shape == (2,) and np.isfinite(known).all()
     assert known[0] != unknown[0]
@@ -365,7 +362,7 @@ def test_shared_history_shortcut_matches_the_full_computation(fitted):
     model, _ = fitted["iu_boosted"]
     clicks = np.array([101, 102, 105, 107, 130, 131])
     candidates = np.arange(100, 180)
-    samples = _assemble_samples(
+    samples = assemble_samples(
         model.featurizer, model.catalog, model.unit_features,
         user=np.zeros(len(candidates), np.int64), request=np.full(len(candidates), -1),
         timestamp=np.zeros(len(candidates)), item_id=candidates, label=np.zeros(len(candidates), np.float32),

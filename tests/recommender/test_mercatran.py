@@ -17,21 +17,16 @@ import recommender.nets.mercatran  # noqa: F401  (registers mercatran / mercatra
 from marketplace.models import Event, EventAction, Listing
 from marketplace.services.events import event_record
 from marketplace.services.listings import listing_create
-from recommender.base import Query, create_recommender, load_recommender
+from recommender.base import Query
 from recommender.data import ACTION_CODE, Dataset, EventLog, ItemTable
-from recommender.mercatran_eval import evaluate_multistep
+from recommender.evaluation.multistep import evaluate_multistep
 from recommender.models import UserVectors
-from recommender.nets.mercatran import (
-    ItemTokenizer,
-    Mercatran,
-    MercatranConfig,
-    MercatranNet,
-    interaction_log,
-    new_target_rows,
-    symmetric_contrastive_loss,
-    window_bounds,
-)
-from recommender.serving import served_model, served_models_forget
+from recommender.nets.mercatran.model import Mercatran
+from recommender.nets.mercatran.network import MercatranConfig, MercatranNet, symmetric_contrastive_loss
+from recommender.nets.mercatran.samples import interaction_log, new_target_rows, window_bounds
+from recommender.nets.mercatran.tokenizer import ItemTokenizer
+from recommender.registry import create_recommender, load_recommender
+from recommender.serving.loading import served_model, served_models_forget
 from tests.factories import BrandFactory, ListingFactory, UserFactory, category_path
 from tests.recommender.served import trained_and_activated
 
@@ -313,7 +308,7 @@ def test_new_listing_is_embedded_and_retrieved(trained: tuple[Mercatran, Dataset
     # then it is the top item, and scoring by id works once the model is given its content
     assert vector.shape == (1, 16) and best == 10_001
     assert model.score(Query(history=camera[:8].tolist()), np.array([10_001]))[0] == -2.0  # unknown so far
-    model.add_items(new)
+    model.catalog_extend(new)
     assert model.recommend(Query(history=camera[:8].tolist()), pool, k=1) == [10_001]
 
 
@@ -413,7 +408,9 @@ def test_served_next_up_row_retrieves_a_listing_posted_after_training(served_mer
 def test_multistep_protocol_scores_vector_models_and_baselines_and_writes_table5(
     trained: tuple[Mercatran, Dataset, np.ndarray], tmp_path
 ) -> None:
-    from recommender.evaluation import evaluate_model, time_split_dataset, write_report
+    from recommender.evaluation.protocols import evaluate_model
+    from recommender.evaluation.report import write_report
+    from recommender.evaluation.split import time_split_dataset
 
     model, dataset, _ = trained
     train, test, _ = time_split_dataset(dataset, test_fraction=0.3)

@@ -7,14 +7,10 @@ import pytest
 
 from recommender.base import Query, Recommender
 from recommender.data import ACTION_CODE, Dataset, EventLog, ItemTable
-from recommender.evaluation import (
-    concat_events,
-    evaluate_ctr,
-    evaluate_home,
-    evaluate_models,
-    evaluate_vip,
-    time_split_dataset,
-)
+from recommender.evaluation.ctr import evaluate_ctr
+from recommender.evaluation.pages import evaluate_home, evaluate_vip
+from recommender.evaluation.protocols import evaluate_models
+from recommender.evaluation.split import concat_events, time_split_dataset
 from recommender.sequences import DAY
 
 VIEW, BUY, IMPRESSION = ACTION_CODE["item_view"], ACTION_CODE["buy_comp"], ACTION_CODE["impression"]

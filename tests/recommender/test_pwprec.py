@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import recommender.nets.pwprec  # noqa: F401  (registers pwprec, pwprec_gru, pwprec_sasrec)
-from recommender.base import Query, create_recommender, load_recommender
+from recommender.base import Query
 from recommender.data import ACTION_CODE, Dataset, EventLog, ItemTable
 from recommender.nets.content_tower import (
     ContentTower,
@@ -14,7 +14,8 @@ from recommender.nets.content_tower import (
     Vocabulary,
     features_to_tensors,
 )
-from recommender.nets.pwprec import LongShortFusion, MultiInterestFusion, PWPRecConfig, PWPRecNet
+from recommender.nets.pwprec.network import LongShortFusion, MultiInterestFusion, PWPRecConfig, PWPRecNet
+from recommender.registry import create_recommender, load_recommender
 
 TINY = {
     "d": 16,
@@ -270,7 +271,7 @@ def served_tiny_pwprec(tmp_path, settings):
     from django.utils import timezone
 
     from marketplace.models import Event, EventAction
-    from recommender.serving import served_models_forget
+    from recommender.serving.loading import served_models_forget
     from tests.factories import UserFactory
     from tests.recommender.served import listings_with_text_vectors, pwprec_trained_and_activated
 
@@ -294,8 +295,8 @@ def test_refresh_task_is_idempotent_and_requests_coalesce(served_tiny_pwprec):
 
     from marketplace.models import Event
     from recommender.models import UserVectors
-    from recommender.serving import user_vectors_get, user_vectors_request
-    from recommender.tasks import user_vectors_refresh
+    from recommender.serving.loading import user_vectors_get
+    from recommender.tasks import user_vectors_refresh, user_vectors_request
 
     version, users = served_tiny_pwprec
     user = users[0]

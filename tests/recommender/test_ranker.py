@@ -12,12 +12,11 @@ from django.utils import timezone
 
 from marketplace.models import Event, EventAction
 from marketplace.services.listings import listing_buy
-from recommender.base import Query, create_recommender, load_recommender
+from recommender.base import Query
 from recommender.data import ACTION_CODE, Dataset, EventLog, ItemTable
-from recommender.nets.scid import FEATURE_NAMES as SCID_FEATURES
-from recommender.ranker import TWO_TOWER_FEATURES, Ranker
-from recommender.ranker_eval import ranking_metrics
-from recommender.ranking_features import (
+from recommender.evaluation.rerank import ranking_metrics
+from recommender.nets.scid.model import FEATURE_NAMES as SCID_FEATURES
+from recommender.ranking.features import (
     BASE_FEATURES,
     RELATIVE_BASE,
     RankingQueries,
@@ -26,6 +25,8 @@ from recommender.ranking_features import (
     relative_to_max,
     view_names,
 )
+from recommender.ranking.ranker import TWO_TOWER_FEATURES, Ranker
+from recommender.registry import create_recommender, load_recommender
 
 VIEW, LIKE, BUY = ACTION_CODE["item_view"], ACTION_CODE["item_like"], ACTION_CODE["buy_comp"]
 TINY = {
@@ -202,7 +203,8 @@ def test_ranking_metrics_split_seen_and_not_seen() -> None:
 
 
 def test_rerank_protocol_ranks_the_same_candidates_for_every_model(ranker: Ranker, dataset: Dataset) -> None:
-    from recommender.evaluation import evaluate_model, time_split_dataset
+    from recommender.evaluation.protocols import evaluate_model
+    from recommender.evaluation.split import time_split_dataset
 
     train, test, _ = time_split_dataset(dataset, test_fraction=0.3)
     content = create_recommender("content")
@@ -219,7 +221,7 @@ def test_rerank_protocol_ranks_the_same_candidates_for_every_model(ranker: Ranke
 @pytest.fixture
 def served_ranker(tmp_path, settings):
     """A tiny ranker trained on sessions of the test database and activated like `train` does."""
-    from recommender.serving import served_models_forget
+    from recommender.serving.loading import served_models_forget
     from tests.factories import ListingFactory, UserFactory
     from tests.recommender.served import trained_and_activated
 

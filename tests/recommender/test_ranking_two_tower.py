@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
 
-from recommender.base import Query, load_recommender
+from recommender.base import Query
 from recommender.data import ACTION_CODE, Dataset, EventLog, ItemTable
-from recommender.nets.ranking_two_tower import RankingTwoTower, RankingTwoTowerConfig, ResidualBlock
+from recommender.nets.ranking_two_tower.model import RankingTwoTower
+from recommender.nets.ranking_two_tower.network import RankingTwoTowerConfig, ResidualBlock
+from recommender.registry import load_recommender
 
 A = ACTION_CODE
 
@@ -196,3 +201,18 @@ def test_save_and_load_give_identical_outputs(tmp_path, model: RankingTwoTower, 
     np.testing.assert_array_equal(loaded.score(HISTORY, CANDIDATES), model.score(HISTORY, CANDIDATES))
     np.testing.assert_array_equal(loaded.user_vectors(HISTORY), model.user_vectors(HISTORY))
     np.testing.assert_array_equal(loaded.item_vectors(dataset.items), model.item_vectors(dataset.items))
+
+
+def test_catalog_extend_adds_new_listings_and_keeps_the_ones_it_holds(model: RankingTwoTower, dataset: Dataset) -> None:
+    # given: three listings posted after training, each with the content of a known one
+    model = copy.deepcopy(model)
+    source = dataset.items.subset(np.array([0, 1, 2]))
+    new = dataclasses.replace(source, item_id=np.array([9001, 9002, 9003], dtype=np.int64))
+    known = dataset.items.item_id[:10]
+    before = model.score(HISTORY, known)
+    assert np.all(model.score(HISTORY, new.item_id) == model.score(HISTORY, np.array([9999])))  # unknown so far
+    # when
+    model.catalog_extend(new)
+    # then: the new ids score as their content does, the known listings as before
+    np.testing.assert_allclose(model.score(HISTORY, new.item_id), model.score(HISTORY, source.item_id), atol=1e-6)
+    np.testing.assert_allclose(model.score(HISTORY, known), before, atol=1e-6)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-from recommender.base import Query, load_recommender
+from recommender.base import Query
 from recommender.data import ACTION_CODE, Dataset, EventLog, ItemTable
-from recommender.nets.scid import FEATURE_NAMES, SCID, SCIDConfig
+from recommender.nets.scid.model import FEATURE_NAMES, SCID
+from recommender.nets.scid.network import SCIDConfig
+from recommender.registry import load_recommender
 
 VIEW, BUY, LIKE = ACTION_CODE["item_view"], ACTION_CODE["buy_comp"], ACTION_CODE["item_like"]
 
@@ -202,3 +207,17 @@ def test_save_and_load_give_identical_outputs(tmp_path, model: SCID) -> None:
         model.state_update(state_a, item)
         loaded.state_update(state_b, item)
     np.testing.assert_array_equal(loaded.state_features(state_b, CANDIDATES), model.state_features(state_a, CANDIDATES))
+
+
+def test_catalog_extend_adds_new_listings_and_keeps_the_ones_it_holds(model: SCID, dataset: Dataset) -> None:
+    # given: three listings posted after training, each with the attributes of a known one
+    model = copy.deepcopy(model)
+    source = dataset.items.subset(np.array([0, 1, 3]))
+    new = dataclasses.replace(source, item_id=np.array([9001, 9002, 9003], dtype=np.int64))
+    query = Query(history=SESSION)
+    before = model.features(query, CANDIDATES)
+    # when
+    model.catalog_extend(new)
+    # then: the new ids get their attributes' features, the other candidates keep theirs
+    np.testing.assert_allclose(model.features(query, new.item_id), model.features(query, source.item_id), atol=1e-6)
+    np.testing.assert_allclose(model.features(query, CANDIDATES), before, atol=1e-6)

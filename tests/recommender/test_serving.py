@@ -11,7 +11,7 @@ from marketplace.models import Event, EventAction, Listing
 from marketplace.services.events import event_record
 from marketplace.services.listings import listing_buy
 from recommender.models import UserVectors
-from recommender.serving import served_models_forget, user_vectors_get
+from recommender.serving.loading import served_models_forget, user_vectors_get
 from tests.factories import ListingFactory, UserFactory
 from tests.recommender.served import listings_with_text_vectors, pwprec_trained_and_activated
 
@@ -86,7 +86,7 @@ def test_a_viewer_without_vectors_gets_them_from_the_first_homepage(served_pwpre
 
 def test_during_a_backfill_user_vectors_meet_only_item_vectors_of_their_own_version(served_pwprec):
     # given: a newer version's backfill half done: half the listings still hold the previous version's vectors
-    from recommender.serving import served_model
+    from recommender.serving.loading import served_model
     from recommender.surfaces.refresh import viewer_slates_refresh
     from recommender.surfaces.store import slate_get
 

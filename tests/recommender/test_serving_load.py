@@ -6,10 +6,10 @@ import time
 import pytest
 
 from marketplace.models import Event, EventAction
-from recommender import serving
-from recommender.base import create_recommender
 from recommender.dataset_db import dataset_from_db
 from recommender.models import ModelVersion
+from recommender.registry import create_recommender
+from recommender.serving import loading as serving
 from tests.factories import ListingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

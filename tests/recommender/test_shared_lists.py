@@ -17,9 +17,11 @@ from marketplace.cards import listing_cards_warm
 from marketplace.models import EventAction, Page
 from marketplace.services.events import EventInput, events_record
 from marketplace.services.listings import listing_buy
-from recommender import tasks, unit_ranking
-from recommender.retrieval import listing_ids_available
-from recommender.shared_lists import SharedList, shared_list_get, shared_lists_forget
+from recommender import tasks
+from recommender.ranking import units as unit_ranking
+from recommender.ranking.units import POPULAR_UNITS_WEEK
+from recommender.serving.retrieval import listing_ids_available
+from recommender.serving.shared_lists import SharedList, shared_list_get, shared_lists_forget
 from recommender.surfaces.candidates import (
     POPULAR_LISTINGS,
     listing_ids_newest,
@@ -28,7 +30,6 @@ from recommender.surfaces.candidates import (
 )
 from recommender.surfaces.serve import slate_fill, unit_cards_serve
 from recommender.surfaces.types import StoredRow
-from recommender.unit_ranking import POPULAR_UNITS_WEEK
 from tests.factories import ListingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,12 +12,12 @@ from interest_units.models import InterestUnit, InterestUnitMember
 from interest_units.services.stats import unit_features_recompute
 from marketplace.cards import listing_cards
 from marketplace.models import EventAction, Page
-from marketplace.serializers import ListingSerializer
 from marketplace.services.events import EventInput, events_record
 from marketplace.services.listings import listing_buy, listing_update
 from outbox.models import OutboxMessage
 from recommender.surfaces.refresh import slate_refresh
 from recommender.tasks import slate_refresh as slate_refresh_task
+from storefront.api.serializers import ListingSerializer
 from tests.factories import BrandFactory, ListingFactory, UserFactory, listing_with_text_vector
 
 pytestmark = pytest.mark.django_db

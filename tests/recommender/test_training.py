@@ -17,15 +17,19 @@ import torch
 from django.core.management import call_command
 from torch import nn
 
-from recommender.base import Query, create_recommender, load_recommender, registered_names, registry_entry
+from recommender.base import Query
 from recommender.data import ACTION_CODE, Dataset, EventLog, ItemTable
-from recommender.nets.iu_boosted import IUBoosted
-from recommender.nets.mercatran import Mercatran, MercatranConfig
-from recommender.nets.pwprec import PWPRec
-from recommender.nets.ranking_two_tower import RankingTwoTower, RankingTwoTowerConfig
-from recommender.nets.scid import SCID
+from recommender.nets.iu_boosted.model import IUBoosted
+from recommender.nets.mercatran.model import Mercatran
+from recommender.nets.mercatran.network import MercatranConfig
+from recommender.nets.pwprec.model import PWPRec
+from recommender.nets.ranking_two_tower.model import RankingTwoTower
+from recommender.nets.ranking_two_tower.network import RankingTwoTowerConfig
+from recommender.nets.scid.model import SCID
+from recommender.nets.session_gru import SessionGru
 from recommender.nets.training import TRAINING_PARAMETERS, Monitor, Trainer, seed_everything
-from recommender.ranker import Ranker, RankerConfig
+from recommender.ranking.ranker import Ranker, RankerConfig
+from recommender.registry import create_recommender, load_recommender, registered_names, registry_entry
 from recommender.session_hybrid import SessionHybrid
 
 A = ACTION_CODE
@@ -46,7 +50,9 @@ TINY: dict[type, dict] = {
              "scid": {"hidden": 16, "product_dim": 8, "min_product_count": 1, "epochs": 1, "batch_size": 32},
              "two_tower": {"dim": 16, "item_blocks": 1, "layers": 1, "heads": 2, "ff_dim": 32, "max_history": 8,
                            "pretrain_samples": 400, "epochs": 1, "batch_size": 64}},
-    SessionHybrid: {"per_source": 10, "min_data_in_leaf": 2, "ranker_fraction": 0.4},
+    SessionHybrid: {"per_source": 10, "min_data_in_leaf": 2, "ranker_fraction": 0.4, "neural_epochs": 1,
+                    "feature_fraction": 1.0},  # a sampled column set can leave no split on tiny data
+    SessionGru: {"dim": 8, "batch_size": 32},
 }  # fmt: skip
 
 

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from recommender.base import create_recommender, registered_names
 from recommender.nets.resume import ResumeStore
 from recommender.nets.training import TrainingHooks, TrainingProgress, training_session
+from recommender.registry import create_recommender, registered_names
+from recommender.tasks import item_vectors_backfill_request as backfill
 from tests.recommender import test_commands
 from tests.recommender.test_training import tiny_config, tiny_market
 
@@ -123,7 +124,7 @@ def test_an_unreadable_resume_state_starts_the_stage_over(market, tmp_path):
 
 # -- model_train: the train command and the Celery task ------------------------------------------------------------
 def checkpoint_weights(path) -> dict[str, torch.Tensor]:
-    from recommender.base import load_recommender
+    from recommender.registry import load_recommender
 
     return weights(load_recommender(path))
 
@@ -150,7 +151,7 @@ def test_a_training_interrupted_and_restarted_finishes_without_starting_over(mar
 
     # given a run stopped by Ctrl-C after its first epoch
     with pytest.raises(KeyboardInterrupt):
-        model_train(name="pwprec", training=training, out_dir=tmp_path / "run", force=True,
+        model_train(name="pwprec", vectors_backfill=backfill, training=training, out_dir=tmp_path / "run", force=True,
                     on_epoch=interrupt_after_one_epoch)
     assert "pwprec" in pages[0] and "epoch 1/3" in pages[0] and "running" in pages[0]
     interrupted = BackgroundJob.objects.get(kind=JobKind.TRAINING, name="pwprec")
@@ -164,7 +165,7 @@ def test_a_training_interrupted_and_restarted_finishes_without_starting_over(mar
     # when it is started again
     epochs: list[int] = []
     result = model_train(name="pwprec", training=training, out_dir=tmp_path / "run", force=True,
-                         on_epoch=lambda p: epochs.append(p.epoch) if p.epoch_done else None)
+                         vectors_backfill=backfill, on_epoch=lambda p: epochs.append(p.epoch) if p.epoch_done else None)
 
     # then it ran epochs 2 and 3 only, and the version records the 3 epochs of the whole run
     assert epochs == [2, 3]
@@ -177,7 +178,7 @@ def test_a_training_interrupted_and_restarted_finishes_without_starting_over(mar
     assert f"version #{result.version.pk}" in finished.message
     # and its weights are those of an uninterrupted run on the same events
     reference = model_train(name="pwprec", training=training, out_dir=tmp_path / "reference", force=True,
-                            data=events_at_start)
+                            vectors_backfill=backfill, data=events_at_start)
     expected, actual = checkpoint_weights(reference.checkpoint), checkpoint_weights(result.checkpoint)
     for key in expected:
         torch.testing.assert_close(actual[key], expected[key], rtol=0, atol=0, msg=key)
@@ -192,9 +193,10 @@ def test_no_resume_starts_over(marketplace_log, tmp_path):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        model_train(name="pwprec", training={"epochs": 2}, out_dir=tmp_path, on_epoch=interrupt)
+        model_train(name="pwprec", training={"epochs": 2}, out_dir=tmp_path, on_epoch=interrupt,
+                    vectors_backfill=backfill)
     epochs: list[int] = []
-    model_train(name="pwprec", training={"epochs": 2}, out_dir=tmp_path, resume=False,
+    model_train(name="pwprec", vectors_backfill=backfill, training={"epochs": 2}, out_dir=tmp_path, resume=False,
                 on_epoch=lambda p: epochs.append(p.epoch) if p.epoch_done else None)
     assert epochs == [1, 2] and not (tmp_path / "resume" / "pwprec").exists()
 
@@ -228,9 +230,10 @@ def test_a_restart_with_another_config_starts_over_on_the_current_events(marketp
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        model_train(name="pwprec", training={"epochs": 3}, out_dir=tmp_path, on_epoch=interrupt)
+        model_train(name="pwprec", training={"epochs": 3}, out_dir=tmp_path, on_epoch=interrupt,
+                    vectors_backfill=backfill)
     epochs: list[int] = []
-    result = model_train(name="pwprec", training={"epochs": 2, "lr": 0.01}, out_dir=tmp_path,
+    result = model_train(name="pwprec", vectors_backfill=backfill, training={"epochs": 2, "lr": 0.01}, out_dir=tmp_path,
                          on_epoch=lambda p: epochs.append(p.epoch) if p.epoch_done else None)
     assert epochs == [1, 2] and not any("resumed" in note for note in result.notes)
     assert not (tmp_path / "resume" / "pwprec").exists()

@@ -14,10 +14,10 @@ from django.utils import timezone
 from interest_units.models import InterestUnit, InterestUnitMember
 from marketplace.models import Event, EventAction, ListingStatus
 from marketplace.services.listings import listing_buy
-from recommender.serving import served_model, served_models_forget
+from recommender.ranking.units import unit_cards_ranked, unit_items_ranked, viewer_query
+from recommender.serving.loading import served_model, served_models_forget
 from recommender.surfaces.refresh import viewer_slates_refresh
 from recommender.surfaces.serve import unit_cards_serve, unit_page_serve
-from recommender.unit_ranking import unit_cards_ranked, unit_items_ranked, viewer_query
 from tests.factories import BrandFactory, ListingFactory, UserFactory, category_path
 from tests.recommender.served import trained_and_activated
 

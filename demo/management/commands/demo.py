@@ -40,8 +40,8 @@ class Command(BaseCommand):
     help = "Set up and run the demo storefront (web + workers + beat) until interrupted; the rest fills in behind it."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--host", default=os.environ.get("DEMO_HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(os.environ.get("DEMO_PORT", "8000")))
+        parser.add_argument("--host", default=settings.DEMO_HOST)
+        parser.add_argument("--port", type=int, default=settings.DEMO_PORT)
         parser.add_argument("--users", type=int, default=2000)
         parser.add_argument("--listings", type=int, default=20000)
         parser.add_argument("--days", type=int, default=30)
@@ -146,7 +146,7 @@ class Command(BaseCommand):
         from jobs.models import JobKind
         from jobs.services import job_queue
         from recommender.models import ModelVersion
-        from recommender.serving import SURFACE_MODELS
+        from recommender.serving.loading import SURFACE_MODELS
         from recommender.tasks import model_train
 
         trained = set(ModelVersion.objects.exclude(checkpoint="").values_list("name", flat=True))

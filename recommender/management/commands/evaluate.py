@@ -9,7 +9,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from marketplace.errors import ApplicationError
-from recommender.evaluation import CANDIDATE_MODES, PROTOCOLS
+from recommender.evaluation.pages import CANDIDATE_MODES
+from recommender.evaluation.protocols import PROTOCOLS
 from recommender.management.progress import progress_bars
 from recommender.services import (
     evaluation_data_from_db,

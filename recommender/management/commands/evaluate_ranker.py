@@ -36,7 +36,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=0,
                             help="seeds the query samples, the nets and LightGBM (repeat with others to see spread)")
         parser.add_argument("--variants", default=None, metavar="A,B",
-                            help="comma-separated ranker variants to train (default: all of ranker_eval.VARIANTS)")
+                            help="comma-separated ranker variants to train (default: all of rerank.VARIANTS)")
         parser.add_argument("--rank", action=argparse.BooleanOptionalAction, default=None,
                             help="with / without the rank-within-query columns (default: RankerConfig.rank)")
         parser.add_argument("--dump", default=None, metavar="FILE.npz",
@@ -47,8 +47,8 @@ class Command(BaseCommand):
 
         import torch
 
-        from recommender.ranker import RankerConfig
-        from recommender.ranker_eval import ranker_ablation, write_ablation_report
+        from recommender.evaluation.rerank import ranker_ablation, write_ablation_report
+        from recommender.ranking.ranker import RankerConfig
         from recommender.services import evaluation_data_from_db
 
         torch.set_num_threads(1)

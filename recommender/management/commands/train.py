@@ -18,6 +18,7 @@ from recommender.management.commands.evaluate import (
 )
 from recommender.management.progress import progress_bars
 from recommender.services import TrainResult, evaluation_data_from_db, model_train, recommender_names_resolve
+from recommender.tasks import item_vectors_backfill_request
 
 
 def _value(value: float | None) -> str:
@@ -89,6 +90,7 @@ class Command(BaseCommand):
                     name=name, force=options["force"], training=training_options(options), out_dir=options["out_dir"],
                     max_sessions=options["max_sessions"], data=data, baseline_cache=baseline_cache, progress=progress,
                     test_days=options["test_days"], resume=not options["no_resume"],
+                    vectors_backfill=item_vectors_backfill_request,
                 )
             except ApplicationError as error:
                 if len(names) == 1:
