@@ -75,17 +75,22 @@ def mean_mrr_at_k(ranked_lists: Iterable[RankedList], relevant_sets: Iterable[Co
 
 
 def metrics_from_ranks(ranks: np.ndarray, ks: Iterable[int]) -> dict[str, float]:
-    """HR / recall, MRR and nDCG at each K from the 1-based rank of one target per query (inf = not ranked)."""
+    """HR / recall, MRR and nDCG at each K from the 1-based rank of one target per query (inf = not ranked), and
+    each one's standard error over the queries (`hr@20_se`, ...: the sample standard deviation / sqrt(n))."""
     ranks = np.asarray(ranks, dtype=np.float64)
     result: dict[str, float] = {}
+    n = max(len(ranks), 1)
     for k in ks:
         hit = ranks <= k
-        n = max(len(ranks), 1)
-        hr = float(hit.sum()) / n
-        result[f"hr@{k}"] = hr
-        result[f"recall@{k}"] = hr  # one relevant item per query
-        result[f"mrr@{k}"] = float((1.0 / ranks[hit]).sum()) / n
-        result[f"ndcg@{k}"] = float((1.0 / np.log2(ranks[hit] + 1.0)).sum()) / n
+        per_query = {
+            "hr": hit.astype(np.float64),
+            "mrr": np.where(hit, 1.0 / ranks, 0.0),
+            "ndcg": np.where(hit, 1.0 / np.log2(np.where(hit, ranks, 1.0) + 1.0), 0.0),
+        }
+        for name, values in per_query.items():
+            result[f"{name}@{k}"] = float(values.sum()) / n
+            result[f"{name}@{k}_se"] = float(values.std(ddof=1) / np.sqrt(n)) if len(values) > 1 else 0.0
+        result[f"recall@{k}"] = result[f"hr@{k}"]  # one relevant item per query
     return result
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from recommender.base import Query, create_recommender, load_recommender
+from recommender.base import Query
 from recommender.data import ACTION_CODE, Dataset, EventLog, ItemTable
+from recommender.registry import create_recommender, load_recommender
 
 HUBS = np.arange(1, 6)  # items most sessions pass through
 SUCCESSOR_OFFSET = 10  # hub h is usually followed by h + 10 in sessions without a repeat
@@ -42,7 +43,8 @@ def repeat_log(n_sessions: int = 600, seed: int = 0) -> Dataset:
     return Dataset(events=events, items=ItemTable.ids_only(np.unique(item)), name="repeats")
 
 
-TINY = {"per_source": 10, "min_data_in_leaf": 5, "epochs": 40, "patience": 10, "ranker_fraction": 0.3}
+TINY = {"per_source": 10, "min_data_in_leaf": 5, "epochs": 40, "patience": 10, "ranker_fraction": 0.3,
+        "neural_epochs": 2}
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +63,7 @@ def test_it_fits_saves_loads_and_scores_identically(hybrid, log, tmp_path):
     loaded = load_recommender(hybrid.save(tmp_path / "hybrid.pt"))
 
     assert loaded.config == hybrid.config
+    assert loaded.gru is not None  # the neural signal travels with the checkpoint
     candidates = np.r_[log.items.item_id, 99_999]  # an unknown id too
     queries = [Query(history=[120, 2], history_timestamps=[1.5e9, 1.5e9 + 60], timestamp=1.5e9 + 60),
                Query(history=[3]), Query()]
