@@ -7,7 +7,7 @@ the results find it; the event log keeps 40 characters of `recommender`, so the 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from marketplace.errors import ApplicationError
@@ -83,7 +83,7 @@ def weights_normalised(weights: Sequence[float], arm_count: int) -> list[float]:
 def experiment_config_check(*, name: str, kind: str, arms: object, weights: object, primary_metric: str,
                             interleaving: str, preference_metric: str) -> list[Arm]:
     """Raise ApplicationError (with one of the messages above) unless these make a valid experiment; returns the
-    parsed arms. Model versions are checked against the registry's table by `experiment_versions_check`."""
+    parsed arms. Whether a pinned model version exists is for the serving side to say (`experiment_arms_check`)."""
     if not isinstance(name, str) or not NAME_PATTERN.match(name):
         raise ApplicationError(EXPERIMENT_NAME_INVALID.format(name=name))
     parsed = arms_parse(arms)
@@ -119,12 +119,20 @@ def experiment_config_check(*, name: str, kind: str, arms: object, weights: obje
     return parsed
 
 
-def experiment_versions_check(arms: Sequence[Arm]) -> None:
-    """Each arm pinned to a model version names one that exists, under the arm's recommender name."""
-    from recommender.models import ModelVersion
+ArmsCheck = Callable[[Sequence[Arm]], None]
+_arms_checks: list[ArmsCheck] = []
 
-    pinned = {arm.version: arm for arm in arms if arm.version is not None}
-    found = dict(ModelVersion.objects.filter(pk__in=list(pinned)).values_list("pk", "name"))
-    for version, arm in pinned.items():
-        if found.get(version) != arm.model:
-            raise ApplicationError(EXPERIMENT_VERSION_UNKNOWN.format(arm=arm.name, version=version, model=arm.model))
+
+def arms_check_register(check: ArmsCheck) -> None:
+    """Add a check every experiment's arms must pass before it is saved or started (the recommender app registers
+    one in its `AppConfig.ready`: experiments sit below it and cannot know its models). Registering twice is a
+    no-op."""
+    if check not in _arms_checks:
+        _arms_checks.append(check)
+
+
+def experiment_arms_check(arms: Sequence[Arm]) -> None:
+    """Run the registered checks: each raises ApplicationError (e.g. EXPERIMENT_VERSION_UNKNOWN) for arms it
+    cannot serve."""
+    for check in _arms_checks:
+        check(arms)

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from experiments.config import Arm, arms_parse, experiment_config_check, experiment_versions_check, weights_normalised
+from experiments.config import Arm, arms_parse, experiment_arms_check, experiment_config_check, weights_normalised
 from marketplace.errors import ApplicationError
 
 
@@ -88,7 +88,7 @@ class Experiment(models.Model):
 
     def clean(self) -> None:
         try:
-            experiment_versions_check(self.config_check())
+            experiment_arms_check(self.config_check())
         except ApplicationError as error:
             raise ValidationError(error.message) from None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from experiments.config import experiment_versions_check
+from experiments.config import experiment_arms_check
 from experiments.models import Experiment, ExperimentKind, ExperimentState, PrimaryMetric
 from experiments.selectors import running_experiments_forget
 from marketplace.errors import ConflictError, NotFoundError
@@ -26,7 +26,7 @@ def experiment_create(*, name: str, surface: str, arms: list[dict], kind: str = 
                             primary_metric=primary_metric, description=description)
     if salt:
         experiment.salt = salt
-    experiment_versions_check(experiment.config_check())
+    experiment_arms_check(experiment.config_check())
     try:
         with transaction.atomic():
             experiment.save()
@@ -48,7 +48,7 @@ def experiment_start(*, experiment_id: int) -> Experiment:
         experiment = _locked(experiment_id)
         if experiment.state != ExperimentState.DRAFT:
             raise ConflictError(EXPERIMENT_NOT_DRAFT.format(name=experiment.name, state=experiment.state))
-        experiment_versions_check(experiment.config_check())
+        experiment_arms_check(experiment.config_check())
         other = (Experiment.objects.filter(surface=experiment.surface, state=ExperimentState.RUNNING)
                  .values_list("name", flat=True).first())
         if other is not None:

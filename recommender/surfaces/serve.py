@@ -16,16 +16,17 @@ from decimal import Decimal
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 
+from experiments.selectors import interleave_for, running_experiment
 from interest_units.models import InterestUnit
 from marketplace.cards import listing_cards
 from marketplace.models import Listing
-from recommender import unit_ranking
-from recommender.retrieval import listing_ids_available
-from recommender.serving import served_model
-from recommender.shared_lists import shared_list_get
+from recommender.ranking import units as unit_ranking
+from recommender.serving.loading import served_model
+from recommender.serving.retrieval import listing_ids_available
+from recommender.serving.shared_lists import shared_list_get
 from recommender.surfaces.candidates import popular_listing_ids, unit_member_ids_active
-from recommender.surfaces.compute import POPULAR_UNIT_CARDS
-from recommender.surfaces.store import refresh_seconds, slate_get, slate_is_stale, slate_refresh_request
+from recommender.surfaces.compute import HOME_SURFACE, POPULAR_UNIT_CARDS
+from recommender.surfaces.store import refresh_seconds, slate_get, slate_is_stale
 from recommender.surfaces.types import (
     Row,
     Slate,
@@ -37,6 +38,7 @@ from recommender.surfaces.types import (
     UnitPage,
     UnitRef,
 )
+from recommender.tasks import slate_refresh_request
 
 HEADROOM = 3  # a row reads up to 3x k candidates to stay full while some of them sell
 
@@ -92,10 +94,19 @@ def slate_fill(rows: list[StoredRow], *, viewer_id: int | None, k: int, cards: l
         chosen_cards.append((card, listing_id))
     shown_cards = listing_cards([i for _, ids in chosen_rows for i in ids] + [i for _, i in chosen_cards])
     filled = [Row(row.surface, row.label, row.recommender, [shown_cards[i] for i in ids if i in shown_cards],
-                  interest_unit=row.unit) for row, ids in chosen_rows]
+                  interest_unit=row.unit, recommenders=_labels(row, [i for i in ids if i in shown_cards]))
+              for row, ids in chosen_rows]
     unit_cards = [UnitCard(card.unit, shown_cards[i], card.active_count, card.recommender)
                   for card, i in chosen_cards if i in shown_cards]
     return filled, unit_cards
+
+
+def _labels(row: StoredRow, ids: list[int]) -> list[str] | None:
+    """An interleaved row's team labels of the listings it shows (None for any other row)."""
+    if row.recommenders is None:
+        return None
+    label_of = dict(zip(row.ids, row.recommenders, strict=True))
+    return [label_of[i] for i in ids]
 
 
 # -- home -------------------------------------------------------------------------------------------------------
@@ -116,19 +127,46 @@ def _home_stored(viewer_id: int | None) -> StoredSlate:
     return stored
 
 
+def _home_rows(stored: StoredSlate, *, viewer_id: int | None, request_id: str, k: int) -> list[StoredRow]:
+    """The stored rows and the shared popular row; under an interleaving experiment, the row its two arms' rankings
+    make by team draft for this request (each position labelled with its team)."""
+    interleaved = _interleaved_row(stored, viewer_id=viewer_id, request_id=request_id, k=k)
+    return [*([interleaved] if interleaved is not None else stored.rows), _popular_row(stored)]
+
+
+def _interleaved_row(stored: StoredSlate, *, viewer_id: int | None, request_id: str, k: int) -> StoredRow | None:
+    """Team draft of the arms' available listings (available first, so a sold listing leaves no gap in a team), the
+    coin flips seeded by the request; None without an interleaving slate, or once its experiment stopped (the slate
+    is stale then and being recomputed: the viewer sees the shared row meanwhile)."""
+    lists = stored.extra.get("interleave")
+    if not lists or viewer_id is None:
+        return None
+    experiment = running_experiment(HOME_SURFACE)
+    if experiment is None or not experiment.is_interleaving or experiment.name != stored.extra.get("experiment"):
+        return None
+    windows = [[int(i) for i in ids[: k * HEADROOM]] for ids in lists]
+    available = listing_ids_available([i for window in windows for i in window], viewer_id=viewer_id)
+    a_ids, b_ids = ([i for i in window if i in available] for window in windows)
+    ids, labels = interleave_for(experiment, viewer_key=f"u{viewer_id}", request_id=request_id, a_ids=a_ids,
+                                 b_ids=b_ids, k=k)
+    return StoredRow("home_for_you", "Picked for you", experiment.name, ids, recommenders=labels)
+
+
 def home_serve(*, viewer_id: int | None, k: int = 12, card_k: int = 8) -> tuple[Slate, UnitCards]:
     """The homepage: its rows ("for you", "next up", "popular now") and its interest-unit cards, one read each."""
     stored = _home_stored(viewer_id)
-    rows, cards = slate_fill([*stored.rows, _popular_row(stored)], viewer_id=viewer_id, k=k, cards=stored.cards,
-                             card_k=card_k)
-    slate = Slate(rows=rows)
+    slate = Slate()
+    slate.rows, cards = slate_fill(_home_rows(stored, viewer_id=viewer_id, request_id=slate.request_id, k=k),
+                                   viewer_id=viewer_id, k=k, cards=stored.cards, card_k=card_k)
     return slate, UnitCards(cards=cards, request_id=slate.request_id)
 
 
 def home_rows_serve(*, viewer_id: int | None, k: int = 12) -> Slate:
     stored = _home_stored(viewer_id)
-    rows, _ = slate_fill([*stored.rows, _popular_row(stored)], viewer_id=viewer_id, k=k)
-    return Slate(rows=rows)
+    slate = Slate()
+    slate.rows, _ = slate_fill(_home_rows(stored, viewer_id=viewer_id, request_id=slate.request_id, k=k),
+                               viewer_id=viewer_id, k=k)
+    return slate
 
 
 def unit_cards_serve(*, viewer_id: int | None, k: int = 8) -> UnitCards:

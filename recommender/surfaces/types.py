@@ -44,6 +44,7 @@ class Row:
     recommender: str
     listings: list[ListingCard]
     interest_unit: UnitRef | None = None
+    recommenders: list[str] | None = None  # an interleaved row: each listing's team label (else `recommender`)
 
 
 def _request_id() -> str:
@@ -63,7 +64,8 @@ class Slate:
         """One impression per listing shown, with its row's surface, its position and the row's recommender."""
         return [
             EventInput(action=EventAction.IMPRESSION, listing_id=listing.pk, page=page, surface=row.surface,
-                       position=position, recommender=row.recommender, request_id=self.request_id,
+                       position=position, request_id=self.request_id,
+                       recommender=row.recommenders[position] if row.recommenders else row.recommender,
                        interest_unit_id=row.interest_unit.pk if row.interest_unit else None)
             for row in self.rows
             for position, listing in enumerate(row.listings)
@@ -127,6 +129,7 @@ class StoredRow:
     ids: list[int]
     unit: UnitRef | None = None
     exclude: list[int] = field(default_factory=list)  # ids this row never shows (e.g. the viewer's history)
+    recommenders: list[str] | None = None  # an interleaved row: ids[i]'s team label (else `recommender`)
 
 
 @dataclass
