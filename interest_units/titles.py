@@ -78,8 +78,14 @@ class _Parts:
         return " · ".join([head, *self.tail])[:MAX_TITLE]
 
     def quotes(self, unit: TitleInput) -> bool:
-        """Whether the name repeats a member's title: a quote, not a name of what the members share."""
-        return bool(self.terms) and _normalised(self.name()) in {_normalised(t) for t in unit.titles}
+        """Whether the name repeats a member's title (the same words): a quote, not a name of what the members
+        share. A category noun with a comma ("Tank, Cami") reads as a list, so the name before it counts alone:
+        "Black Tank, Cami" quotes a listing called "Black tank"."""
+        if not self.terms:
+            return False
+        name = self.name()
+        heads = [_words(name), _words(name.split(", ")[0])]
+        return any(_words(title) in heads for title in unit.titles)
 
 
 def _tokens(text: str) -> list[str]:
@@ -250,10 +256,6 @@ def _pick_terms(terms: _Terms, max_words: int) -> list[str]:
             break
     chosen.sort(key=lambda t: terms.position.get(t, 1.0))
     return chosen
-
-
-def _normalised(text: str) -> str:
-    return " ".join(t.lower() for t in _tokens(text))
 
 
 def _parts(unit: TitleInput, terms: _Terms, max_terms: int) -> _Parts:
