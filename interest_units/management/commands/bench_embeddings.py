@@ -20,6 +20,7 @@ from interest_units import embeddings
 from marketplace.models import Listing
 
 DEFAULT_TSV = settings.BASE_DIR.parent / "shared" / "data" / "mercari_listings_10k.tsv"
+PREVIOUS_BATCH = 32  # texts_embed's CPU batch before issue 17
 REFERENCE_BATCH = 64  # what texts_embed used before issue 17, on one thread
 
 
@@ -85,6 +86,10 @@ class Command(BaseCommand):
             f"{precision}, 1 thread": lambda: embeddings.encode(
                 current, texts, batch_size=embeddings.default_batch_size(), threads=1 if cpu else None),
             f"{precision}, as texts_embed (idle cores)": as_texts_embed,
+            # texts_embed before issue 17, like for like with the line above: fp32, batches of 32, idle cores
+            "fp32 as texts_embed was (idle cores)": lambda: embeddings.encode(
+                reference, texts, batch_size=PREVIOUS_BATCH, threads=embeddings.encoder_threads(len(texts)) if cpu
+                else None),
         }
         # warm up: the first calls allocate and pack
         embeddings.encode(reference, texts[:64], batch_size=REFERENCE_BATCH, threads=1 if cpu else None)
