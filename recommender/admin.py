@@ -11,9 +11,7 @@ from django.utils.html import format_html
 
 from marketplace.errors import ApplicationError
 from recommender.models import ModelVersion
-from recommender.services import model_version_activate
 from recommender.serving.versions import model_version_primary_value
-from recommender.tasks import item_vectors_backfill_request
 
 
 def _pretty(value: object) -> str:
@@ -54,6 +52,10 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Activate the selected version (serve it under its name)")
     def activate(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
+        # Imported here: they pull in torch, which no process should load just for Django's admin autodiscovery.
+        from recommender.services import model_version_activate
+        from recommender.tasks import item_vectors_backfill_request
+
         names = list(queryset.values_list("name", flat=True))
         if len(names) != len(set(names)):
             self.message_user(request, "Select at most one version per model name.", level=messages.ERROR)

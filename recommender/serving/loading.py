@@ -26,7 +26,6 @@ from marketplace.models import MODEL_VECTOR_COLUMNS, Event
 from recommender.base import Query, Recommender
 from recommender.data import ACTION_CODE
 from recommender.models import ModelVersion, UserVectors
-from recommender.registry import load_recommender
 from recommender.serving.retrieval import vector_literal
 
 logger = logging.getLogger(__name__)
@@ -105,6 +104,10 @@ def _versions_active(*, max_age: float) -> dict[str, ModelVersion]:
 
 def _load(name: str, version: ModelVersion) -> tuple[int, Recommender] | None:
     """Load `version`'s checkpoint and serve it from now on (None, and the baselines, when it cannot be read)."""
+    # The registry imports every model, torch with them: a process that never loads a checkpoint (a worker that
+    # only updates counters or embeds listings) never imports it.
+    from recommender.registry import load_recommender
+
     started = time.perf_counter()
     try:
         model = load_recommender(_checkpoint_path(version))

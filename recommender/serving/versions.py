@@ -6,7 +6,6 @@ from typing import Any
 
 from recommender.base import Recommender
 from recommender.models import ModelVersion
-from recommender.registry import registry_entry
 
 
 def model_version_active(name: str) -> ModelVersion | None:
@@ -16,6 +15,8 @@ def model_version_active(name: str) -> ModelVersion | None:
 
 def model_version_primary_value(version: ModelVersion) -> tuple[str, str, Any]:
     """(protocol, metric, value) of the version's primary metric; value is None when it was not measured."""
+    from recommender.registry import registry_entry  # imports every model, torch with them: only when asked
+
     try:
         model_class = registry_entry(version.name).cls
     except KeyError:  # a model no longer registered: judged by the default protocol

@@ -6,6 +6,7 @@ import time
 import pytest
 
 from marketplace.models import Event, EventAction
+from recommender import registry
 from recommender.dataset_db import dataset_from_db
 from recommender.models import ModelVersion
 from recommender.registry import create_recommender
@@ -52,8 +53,8 @@ def test_a_new_version_loads_in_the_background_while_the_old_one_serves(versions
     first, second = versions
     assert serving.served_model("popularity")[0] == first.pk
     settings.RECOMMENDER_LOAD_IN_BACKGROUND = True
-    release, real_load = threading.Event(), serving.load_recommender
-    monkeypatch.setattr(serving, "load_recommender", lambda path: release.wait(30) and real_load(path))
+    release, real_load = threading.Event(), registry.load_recommender
+    monkeypatch.setattr(registry, "load_recommender", lambda path: release.wait(30) and real_load(path))
     # when: the second version becomes active
     _activate_elsewhere(second)
     started = time.monotonic()
@@ -68,8 +69,8 @@ def test_a_new_version_loads_in_the_background_while_the_old_one_serves(versions
 def test_a_process_with_nothing_loaded_serves_baselines_until_the_load_ends(versions, settings, monkeypatch):
     first, _ = versions
     settings.RECOMMENDER_LOAD_IN_BACKGROUND = True
-    release, real_load = threading.Event(), serving.load_recommender
-    monkeypatch.setattr(serving, "load_recommender", lambda path: release.wait(30) and real_load(path))
+    release, real_load = threading.Event(), registry.load_recommender
+    monkeypatch.setattr(registry, "load_recommender", lambda path: release.wait(30) and real_load(path))
     # when: a request comes before the checkpoint is read
     assert serving.served_model("popularity") is None
     # then: background work that needs the model waits for it, and requests get it once loaded
