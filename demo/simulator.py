@@ -44,17 +44,9 @@ from demo.catalog import (
 )
 from demo.simulator_codes import (
     ACTIONS,
-    FOR_YOU,
     IMPRESSION,
-    NO_CLICK_BIAS,
-    P_BUY_COMPLETE,
-    P_BUY_START,
-    P_CART,
-    P_LIKE,
-    P_OFFER,
     PAGES,
     SEARCH,
-    SIX_ACTIONS,
     SURFACES,
     VIEW,
 )
@@ -204,24 +196,3 @@ class _Simulation(Population, RowPicker, Sessions):
         """Deterministic UUID4-shaped ids (index = request number)."""
         rng = random.Random(f"requests-{self.seed}")
         return [None] + [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(self.n_requests)]
-
-
-# The public names: the result's specs, `simulate`, and the codes and rates other simulations of the demo's
-# users share (demo.traffic).
-__all__ = [
-    "ACTIONS",
-    "DEFAULT_START",
-    "FOR_YOU",
-    "NO_CLICK_BIAS",
-    "P_BUY_COMPLETE",
-    "P_BUY_START",
-    "P_CART",
-    "P_LIKE",
-    "P_OFFER",
-    "SIX_ACTIONS",
-    "EventSpec",
-    "PurchaseSpec",
-    "SimulationResult",
-    "UserSpec",
-    "simulate",
-]

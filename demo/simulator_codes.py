@@ -40,3 +40,17 @@ NO_CLICK_BIAS = {FOR_YOU: 0.0, TRENDING: 0.8, NEW: 0.8, SIMILAR: -0.6, RESULTS: 
 HOUR_WEIGHTS = [2, 1.2, 0.8, 0.5, 0.4, 0.4, 0.7, 1.2, 1.8, 2.2, 2.4, 2.6, 3, 3, 2.8, 2.8, 3, 3.3, 3.8, 4.4, 5, 5,
                  4.4, 3.2]
 HOUR_CUM = list(accumulate(HOUR_WEIGHTS))
+
+
+# How much a user likes a listing, and how a row's position discounts it: the one formula the demo's history and
+# the simulated shoppers of `simulate_traffic` (demo.traffic) both click by.
+POSITION_PENALTY = 0.18  # per position down a row
+
+
+def liking(leaf_weight: float, mid_weight: float, appeal: float, brand_liked: bool, log_price_gap: float) -> float:
+    """Interest in the listing's leaf and mid-level category, its appeal, a favourite brand, and how far its price
+    sits from what the user pays for that leaf (log scale)."""
+    score = 2.5 * leaf_weight + 1.5 * mid_weight + appeal
+    if brand_liked:
+        score += 0.8
+    return score - 0.7 * abs(log_price_gap)

@@ -7,6 +7,8 @@ import random
 from bisect import bisect
 from heapq import nlargest
 
+from demo.simulator_codes import liking
+
 
 class ListingPool:
     """Active listing ids of one group, with O(1) removal (swap with the last) and sampling."""
@@ -54,10 +56,8 @@ class RowPicker:
         out = []
         for lid in lids:
             leaf = l_leaf[lid]
-            score = 2.5 * leaf_w.get(leaf, 0.0) + 1.5 * c1_w.get(l_c1[lid], 0.0) + l_quality[lid]
-            if l_brand[lid] in brands:
-                score += 0.8
-            out.append(score - 0.7 * abs(l_logp[lid] - logbase[leaf] - plevel))
+            out.append(liking(leaf_w.get(leaf, 0.0), c1_w.get(l_c1[lid], 0.0), l_quality[lid], l_brand[lid] in brands,
+                              l_logp[lid] - logbase[leaf] - plevel))
         return out
 
     def _available(self, user: int, candidates: list[int], exclude: set[int]) -> list[int]:

@@ -25,6 +25,7 @@ from demo.simulator_codes import (
     P_CART,
     P_LIKE,
     P_OFFER,
+    POSITION_PENALTY,
     RESULTS,
     ROW_SIZE,
     SEARCH,
@@ -134,7 +135,7 @@ class Sessions:
         weights = []
         exp = math.exp
         for position, (score, lid) in enumerate(zip(self._affinities(user, items), items, strict=True)):
-            score -= 0.18 * position
+            score -= POSITION_PENALTY * position
             if anchor:
                 score += 0.6 * self._similarity(anchor, lid)
             weights.append(exp(min(score, 30.0)))

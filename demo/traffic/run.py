@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.test.utils import override_settings
 
-from demo.simulator import P_BUY_COMPLETE, P_BUY_START, P_CART, P_LIKE, P_OFFER
+from demo.simulator_codes import P_BUY_COMPLETE, P_BUY_START, P_CART, P_LIKE, P_OFFER
 from demo.traffic.clients import HttpClient, InProcessClient, StorefrontClient, base_url_check
 from demo.traffic.shoppers import Catalogue, Shopper, click_choice, shopper_tastes_draw
 from marketplace.models import Condition, Event, Listing, ListingStatus, Order, Shipper

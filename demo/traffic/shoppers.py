@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from statistics import median
 
-from demo.simulator import FOR_YOU, NO_CLICK_BIAS, UserSpec
+from demo.simulator_codes import FOR_YOU, NO_CLICK_BIAS, POSITION_PENALTY, liking
+from demo.simulator_population import UserSpec
 from marketplace.models import Category, Listing
 
-POSITION_PENALTY = 0.18  # per position down a row (demo.simulator)
 NO_CLICK = NO_CLICK_BIAS[FOR_YOU] + 1.5  # the "no click" option's score in a row's softmax (demo.simulator)
 APPEAL_SD = 0.3  # spread of a listing's own appeal (its photo, its title), the same for every shopper
 
@@ -100,12 +100,10 @@ class Catalogue:
         traits = self.of(listing_id)
         if traits is None:
             return 0.0
-        score = (2.5 * shopper.leaf_weights.get(traits.leaf_id, 0.0)
-                 + 1.5 * shopper.mid_weights.get(traits.mid_id, 0.0) + traits.appeal)
-        if traits.brand_id is not None and traits.brand_id in shopper.brands:
-            score += 0.8
         typical = self.leaf_log_price.get(traits.leaf_id, traits.log_price)
-        return score - 0.7 * abs(traits.log_price - typical - shopper.log_price_level)
+        return liking(shopper.leaf_weights.get(traits.leaf_id, 0.0), shopper.mid_weights.get(traits.mid_id, 0.0),
+                      traits.appeal, traits.brand_id is not None and traits.brand_id in shopper.brands,
+                      traits.log_price - typical - shopper.log_price_level)
 
 
 def shopper_tastes_draw(catalogue: Catalogue, rng: random.Random, *, index: int, username: str,

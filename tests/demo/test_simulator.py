@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from demo.simulator import ACTIONS, SIX_ACTIONS, simulate
+from demo.simulator import simulate
+from demo.simulator_codes import ACTIONS, SIX_ACTIONS
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
 
