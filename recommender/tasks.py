@@ -13,6 +13,7 @@ from django.core.cache import cache
 
 from marketplace.background import enqueue_on_commit
 from marketplace.cache import CACHE_ERRORS
+from marketplace.models import MODEL_VECTOR_COLUMNS
 from recommender.serving import loading as serving
 from recommender.surfaces.store import PENDING_SECONDS as SLATE_PENDING_SECONDS
 from recommender.surfaces.store import slate_pending_key
@@ -44,7 +45,7 @@ def user_vectors_refresh(user_id: int) -> dict[str, int]:
 
 def user_vectors_request(*, user_id: int) -> bool:
     """Enqueue a refresh unless one is already pending for this user (coalesces bursts); True when enqueued."""
-    if not any(serving.served_model(space) for space in serving.VECTOR_COLUMNS):
+    if not any(serving.served_model(space) for space in MODEL_VECTOR_COLUMNS):
         return False
     try:
         first = cache.add(serving.user_vectors_pending_key(user_id), 1, serving.PENDING_SECONDS)
@@ -88,7 +89,7 @@ def listing_vectors_store(listing_id: int) -> dict[str, int]:
     from recommender.surfaces.refresh import slate_refresh as refresh
 
     stored = {name: serving.item_vectors_store(name=name, listing_ids=[listing_id])
-              for name in serving.VECTOR_COLUMNS}
+              for name in MODEL_VECTOR_COLUMNS}
     refresh(f"item:{listing_id}")
     return stored
 

@@ -25,6 +25,7 @@ from django.db import transaction
 from jobs.models import BackgroundJob, JobKind
 from jobs.services import job_finish, job_progress, job_tracked
 from marketplace.errors import ApplicationError
+from marketplace.models import MODEL_VECTOR_COLUMNS
 from recommender.base import Recommender
 from recommender.data import ACTION_CODE, Dataset
 from recommender.evaluation.pages import CANDIDATE_MODES
@@ -546,8 +547,8 @@ def model_version_activate(*, version_id: int, vectors_backfill: Callable[[str],
 
 def _serving_refresh(name: str, vectors_backfill: Callable[[str], None]) -> None:
     """A newly active model needs its item vectors in pgvector before it can retrieve (after commit)."""
-    from recommender.serving.loading import VECTOR_COLUMNS, served_models_forget
+    from recommender.serving.loading import served_models_forget
 
     served_models_forget()
-    if name in VECTOR_COLUMNS:
+    if name in MODEL_VECTOR_COLUMNS:
         vectors_backfill(name)

@@ -30,18 +30,15 @@ from recommender.serving.retrieval import vector_literal
 
 logger = logging.getLogger(__name__)
 
-# Registry name -> the Listing column holding that model's item vectors.
-VECTOR_COLUMNS: dict[str, str] = MODEL_VECTOR_COLUMNS
-
 
 def version_column(space: str) -> str:
     """The Listing column holding the model version each of `space`'s item vectors was computed with."""
-    return f"{VECTOR_COLUMNS[space]}_version"
+    return f"{MODEL_VECTOR_COLUMNS[space]}_version"
 
 
 # The models a surface uses when their version is active (recommender.surfaces); the other registered models are
 # ablations or parts evaluated on their own, so `make demo` does not spend its background training on them.
-SURFACE_MODELS: tuple[str, ...] = (*VECTOR_COLUMNS, "iu_boosted", "ranker")
+SURFACE_MODELS: tuple[str, ...] = (*MODEL_VECTOR_COLUMNS, "iu_boosted", "ranker")
 ACTIVE_CHECK_SECONDS = 30.0  # how stale "which version is active" may be in a web process
 WAIT_CHECK_SECONDS = 1.0  # ... in background work, which must use a newly activated version at once
 USER_VECTOR_CACHE_SECONDS = 24 * 3600
@@ -125,7 +122,7 @@ def _load(name: str, version: ModelVersion) -> tuple[int, Recommender] | None:
 
 def served_models_preload() -> None:
     """Start loading the active version of every served model (at process start: web workers, Celery workers)."""
-    for name in (*SURFACE_MODELS, *VECTOR_COLUMNS):
+    for name in SURFACE_MODELS:
         try:
             served_model(name)
         except Exception:  # no database yet (a first start before migrate): the first request asks again
@@ -173,7 +170,7 @@ def item_vectors_store(
     from recommender.dataset_db import item_table_from_db
 
     served = served_model(name, wait=True, recheck=True)  # a backfill right after an activation
-    column = VECTOR_COLUMNS.get(name)
+    column = MODEL_VECTOR_COLUMNS.get(name)
     if served is None or column is None:
         return 0
     version_id, model = served
@@ -213,7 +210,7 @@ def user_vectors_refresh(*, user_id: int) -> dict[str, int]:
     except CACHE_ERRORS:
         pass
     written: dict[str, int] = {}
-    for space in VECTOR_COLUMNS:
+    for space in MODEL_VECTOR_COLUMNS:
         served = served_model(space, wait=True)
         if served is None:
             continue

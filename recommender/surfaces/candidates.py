@@ -14,10 +14,10 @@ from django.db import connection
 from django.utils import timezone
 
 from interest_units.models import UNIT_TYPE_PREFERENCE, InterestUnitMember
-from marketplace.models import LISTING_AVAILABLE_SQL, Event, EventAction, Listing, ListingStatus
+from marketplace.models import LISTING_AVAILABLE_SQL, MODEL_VECTOR_COLUMNS, Event, EventAction, Listing, ListingStatus
 from recommender.base import Query
 from recommender.data import ACTION_CODE, INTERACTION_ACTIONS
-from recommender.serving.loading import VECTOR_COLUMNS, version_column
+from recommender.serving.loading import version_column
 from recommender.serving.retrieval import nearest_listing_ids, vector_array
 from recommender.serving.shared_lists import SharedList, shared_list_get
 from recommender.surfaces.types import UnitRef
@@ -168,15 +168,15 @@ def model_vector_ids(vector: np.ndarray, *, space: str, version: int, viewer_id:
                      limit: int = ROW_IDS) -> list[int]:
     """The nearest active listings (not the viewer's own) to a vector of model version `version`, among the item
     vectors of that same version (during a backfill, listings still holding the old version's are left out)."""
-    hits = nearest_listing_ids(vector, k=limit, viewer_id=viewer_id, column=VECTOR_COLUMNS[space], cast="vector",
-                               exclude_ids=exclude, extra_where=f"{version_column(space)} = %s",
+    hits = nearest_listing_ids(vector, k=limit, viewer_id=viewer_id, column=MODEL_VECTOR_COLUMNS[space],
+                               cast="vector", exclude_ids=exclude, extra_where=f"{version_column(space)} = %s",
                                extra_params=[version])
     return [i for i, _ in hits]
 
 
 def because_label(vector: np.ndarray, *, space: str, recent: list[int]) -> str:
     """"Because you viewed X": the history item closest to this interest vector."""
-    column = VECTOR_COLUMNS[space]
+    column = MODEL_VECTOR_COLUMNS[space]
     rows = Listing.objects.filter(pk__in=recent[:30]).exclude(**{f"{column}__isnull": True}).values_list(
         "title", column)
     best = max(rows, key=lambda row: float(vector_array(row[1]) @ vector), default=None)

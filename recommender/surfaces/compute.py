@@ -17,10 +17,10 @@ from django.db.models import Count, Max, Min, Q
 from experiments.selectors import arm_for, running_experiment
 from interest_units.models import InterestUnit, InterestUnitMember, UserUnitStats
 from interest_units.selectors import units_representative_listings
-from marketplace.models import Event, Listing, ListingStatus
+from marketplace.models import MODEL_VECTOR_COLUMNS, Event, Listing, ListingStatus
 from recommender.base import Query
 from recommender.ranking import units as unit_ranking
-from recommender.serving.loading import VECTOR_COLUMNS, served_model, user_vectors_get
+from recommender.serving.loading import served_model, user_vectors_get
 from recommender.serving.retrieval import nearest_listing_ids, vector_array, vector_searches
 from recommender.serving.shared_lists import SharedList, shared_list_get
 from recommender.surfaces.candidates import (
@@ -116,11 +116,11 @@ def home_arm_ranking(rows: list[StoredRow], *, limit: int = INTERLEAVE_IDS) -> l
 
 def _home_model_rows(viewer_id: int, recent: list[int], versions: dict[str, int]) -> list[StoredRow]:
     """PWPRec's interest rows and Mercatran's "next up" row from the viewer's stored vectors (none: no rows). Any
-    other model with item vectors (`VECTOR_COLUMNS`) serves "for you" rows the way PWPRec does, once active."""
+    other model with item vectors (`MODEL_VECTOR_COLUMNS`) serves "for you" rows the way PWPRec does, once active."""
     rows: list[StoredRow] = []
     steps = _vectors(viewer_id, "mercatran", versions)
     with vector_searches():
-        for space in (space for space in VECTOR_COLUMNS if space != "mercatran"):
+        for space in (space for space in MODEL_VECTOR_COLUMNS if space != "mercatran"):
             interests = _vectors(viewer_id, space, versions)
             for vector in distinct_vectors(interests) if interests is not None else []:
                 ids = model_vector_ids(vector, space=space, version=versions[space], viewer_id=viewer_id,
