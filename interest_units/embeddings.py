@@ -7,6 +7,7 @@ it is the plain fp32 sentence-transformers model. `python manage.py bench_embedd
 
 from __future__ import annotations
 
+import ctypes.util
 import logging
 import os
 import time
@@ -31,8 +32,15 @@ _cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
 def _device() -> str:
     """`RECOMMENDER_DEVICE` when set (the same switch as the models'), else CUDA when present, else CPU."""
-    if settings.RECOMMENDER_DEVICE:
-        return settings.RECOMMENDER_DEVICE
+    return settings.RECOMMENDER_DEVICE or _device_detected()
+
+
+@lru_cache(maxsize=1)
+def _device_detected() -> str:
+    """Without an NVIDIA driver on the machine, the CPU, found without importing torch: a worker that embeds
+    listings with the int8 encoder then never loads it (~150 MB)."""
+    if ctypes.util.find_library("cuda") is None:
+        return "cpu"
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
