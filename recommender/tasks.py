@@ -9,6 +9,7 @@ import time
 
 from celery import shared_task
 from celery.signals import celeryd_init, worker_process_init
+from django.conf import settings
 from django.core.cache import cache
 
 from marketplace.background import enqueue_on_commit
@@ -114,13 +115,10 @@ def item_vectors_backfill_request(name: str) -> None:
 
 
 # Training stops by epochs (early stopping); the trainer's wall-clock cap (6 h, recommender.nets.training) is a
-# safety net, and the task outlives it.
-TRAIN_TIME_LIMIT_SECONDS = 6 * 3600 + 15 * 60
-
-
+# safety net, and the task outlives it (RECOMMENDER_TRAIN_TIME_LIMIT; the broker's visibility timeout outlives both).
 # acks_late + reject_on_worker_lost: a worker killed mid-training leaves the message to the broker, which delivers it
 # again; the new run goes on from the last finished epoch (resume states, recommender.services.training_jobs).
-@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=TRAIN_TIME_LIMIT_SECONDS)
+@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=settings.RECOMMENDER_TRAIN_TIME_LIMIT)
 def model_train(name: str) -> int:
     """Retrain a model on the database's events (the gpu queue); returns the new version's id. Resumes an
     interrupted run of the same model on the same data instead of starting over."""

@@ -128,12 +128,14 @@ CELERY_RESULT_BACKEND = None  # tasks write their results to Postgres
 CELERY_TASK_ACKS_LATE = True  # tasks are idempotent: a worker dying mid-task means a re-run, not a loss
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # long tasks (training, rebuilds) must not hoard messages
-CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 3600)  # the longest task: a full training run
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 3600)  # any task but training
+# A training run (the gpu queue) stops by early stopping long before this; the limit is a safety net for a stuck one.
+RECOMMENDER_TRAIN_TIME_LIMIT = env_int("RECOMMENDER_TRAIN_TIME_LIMIT", 6 * 3600 + 15 * 60)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # Redis re-delivers an unacked message after this. It only has to exceed the longest task, so a running
-    # training is never started twice; it is not what brings back work lost with a killed worker: the outbox
-    # lease (OUTBOX_LEASE_SECONDS, 30 s) is, so the visibility timeout no longer needs slack on top.
-    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 300,
+    # Redis re-delivers an unacked message after this. It has to exceed the longest task (a training run), or a
+    # run still going would be delivered again and trained twice at once; it is not what brings back work lost with
+    # a killed worker: reject_on_worker_lost and the outbox lease (OUTBOX_LEASE_SECONDS, 30 s) are.
+    "visibility_timeout": max(CELERY_TASK_TIME_LIMIT, RECOMMENDER_TRAIN_TIME_LIMIT) + 300,
     # A publish never waits for a broker that is down: no connection retries, short socket timeouts (above
     # kombu's 1 s BRPOP timeout). The outbox row is the copy that matters; the drain sends it later.
     "max_retries": 0,
