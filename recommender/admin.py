@@ -1,4 +1,5 @@
-"""Admin for the model registry: every trained or evaluated version, its metrics, and activation."""
+"""Admin for the model registry (every trained or evaluated version, its metrics, and activation) and for the
+serving slots' choices (which recommender serves each slot, and the evidence)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from marketplace.errors import ApplicationError
-from recommender.models import ModelVersion
+from recommender.models import ModelVersion, SurfaceChoice
 from recommender.serving.versions import model_version_primary_value
 
 
@@ -67,3 +68,48 @@ class ModelVersionAdmin(admin.ModelAdmin):
                 self.message_user(request, error.message, level=messages.ERROR)
             else:
                 self.message_user(request, f"{version.name} #{version.pk} is now active.", level=messages.SUCCESS)
+
+
+@admin.register(SurfaceChoice)
+class SurfaceChoiceAdmin(admin.ModelAdmin):
+    """Read-only: choices come from `train` (the evidence of one validation split each)."""
+
+    list_display = ["slot", "winner", "metric_shown", "value", "runner_up", "forced", "decided_at"]
+    readonly_fields = ["slot", "winner", "version", "protocol", "metric", "values_pretty", "dataset",
+                       "data_window_pretty", "forced", "decided_at"]
+    exclude = ["values", "data_window"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: SurfaceChoice | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: SurfaceChoice | None = None) -> bool:
+        return False
+
+    @admin.display(description="metric")
+    def metric_shown(self, choice: SurfaceChoice) -> str:
+        return f"{choice.protocol} {choice.metric}"
+
+    @admin.display(description="value")
+    def value(self, choice: SurfaceChoice) -> str:
+        return _value(choice.values.get(choice.winner))
+
+    @admin.display(description="runner-up")
+    def runner_up(self, choice: SurfaceChoice) -> str:
+        others = sorted(((v, n) for n, v in choice.values.items() if n != choice.winner and v is not None),
+                        reverse=True)
+        return f"{others[0][1]} {_value(others[0][0])}" if others else "-"
+
+    @admin.display(description="values")
+    def values_pretty(self, choice: SurfaceChoice) -> str:
+        return _pretty(choice.values)
+
+    @admin.display(description="data window")
+    def data_window_pretty(self, choice: SurfaceChoice) -> str:
+        return _pretty(choice.data_window)
+
+
+def _value(value: object) -> str:
+    return f"{value:.4f}" if isinstance(value, int | float) else "-"

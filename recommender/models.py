@@ -1,4 +1,5 @@
-"""Database models of the recommender app: the registry of trained model versions."""
+"""Database models of the recommender app: the registry of trained model versions, the choice of recommender per
+serving slot, user vectors and precomputed slates."""
 
 from __future__ import annotations
 
@@ -60,3 +61,26 @@ class SurfaceSlate(models.Model):
 
     def __str__(self) -> str:
         return f"slate {self.key}"
+
+
+class SurfaceChoice(models.Model):
+    """Which recommender serves a serving slot (`recommender.serving.slots`) and the evidence: every contender's
+    value of the slot's metric on one validation split. One row per slot, rewritten by each `train` that decides
+    it; the surfaces read it (`recommender.surfaces.compute`)."""
+
+    slot = models.CharField(max_length=40, unique=True)  # e.g. "home_for_you": the rows' surface
+    winner = models.CharField(max_length=40)  # registry name of the contender that serves the slot
+    version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    protocol = models.CharField(max_length=20)  # e.g. "home"
+    metric = models.CharField(max_length=40)  # e.g. "recall@20"
+    values = models.JSONField(default=dict)  # {contender: value or null (not measured)}
+    dataset = models.CharField(max_length=120, default="db")
+    data_window = models.JSONField(default=dict)  # the trained version's window and test split
+    forced = models.BooleanField(default=False)  # `train --force`: the model was made the winner whatever it scored
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["slot"]
+
+    def __str__(self) -> str:
+        return f"{self.slot}: {self.winner}"

@@ -128,6 +128,21 @@ def model_train(name: str) -> int:
 
 
 @shared_task(ignore_result=True)
+def slot_models_retrain() -> list[str]:
+    """Beat (`RECOMMENDER_SLOT_RETRAIN_SECONDS`, daily by default): retrain every model that contends for a serving
+    slot on the data as it is now; each retrain re-decides its slots, so the surfaces switch from a baseline to the
+    model (or back) as the marketplace's data grows. Returns the models queued."""
+    from recommender.serving.slots import SLOTS
+
+    names = sorted({name for slot in SLOTS.values() for name in slot.models})
+    for name in names:
+        # straight to the broker, as `demo` queues training: the outbox would re-send a task that runs for hours
+        # after its lease, and a lost message is sent again by tomorrow's beat
+        model_train.apply_async(args=[name])
+    return names
+
+
+@shared_task(ignore_result=True)
 def shared_lists_refresh() -> dict[str, int]:
     """Beat: recompute the lists every viewer shares ahead of their expiry, so a request only reads them."""
     from recommender.ranking import units as unit_ranking

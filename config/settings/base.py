@@ -181,6 +181,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "recommender.tasks.shared_lists_refresh", "schedule": env_int("RECOMMENDER_SHARED_LISTS_REFRESH", 30),
         "options": {"expires": env_int("RECOMMENDER_SHARED_LISTS_REFRESH", 30)},
     },
+    # serving follows the evidence: retrain the models of the serving slots; each retrain re-decides which
+    # contender (model or baseline) serves each slot, so the pages switch as the data grows (seconds, daily)
+    "recommender-slot-models-retrain": {
+        "task": "recommender.tasks.slot_models_retrain",
+        "schedule": env_int("RECOMMENDER_SLOT_RETRAIN_SECONDS", 24 * 60 * 60),
+        "options": {"expires": env_int("RECOMMENDER_SLOT_RETRAIN_SECONDS", 24 * 60 * 60)},
+    },
 }
 # A precomputed slate older than this is still served, and recomputed in the background (new listings reach it).
 RECOMMENDER_SLATE_REFRESH_SECONDS = env_int("RECOMMENDER_SLATE_REFRESH_SECONDS", 5 * 60)

@@ -2,8 +2,9 @@
 
 `model_evaluate` fits models on the train part of a data set and scores them under one protocol (the
 `evaluate` command); `model_train` fits one model on the database's events, saves its checkpoint, registers a
-`ModelVersion` and activates it only when it beats the best baseline on its primary metric (the `train`
-command); `model_version_activate` makes a version the one served under its name.
+`ModelVersion`, decides the serving slots it contends for (`surface_choices`) and activates it when it wins one (a
+model of no slot: when it beats the best baseline on its primary metric) (the `train` command);
+`model_version_activate` makes a version the one served under its name.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from recommender.models import ModelVersion
 from recommender.nets.resume import ResumeStore
 from recommender.nets.training import TrainingHooks, TrainingProgress, training_session
 from recommender.registry import create_recommender, registered_names, registry_entry
+from recommender.services.surface_choices import SlotDecision, slot_decisions_make, surface_choices_store
 from recommender.services.training_jobs import (
     RESUME_DIR,
     data_fingerprint,
@@ -46,6 +48,7 @@ from recommender.services.training_jobs import (
     training_window_pin,
     training_window_pinned,
 )
+from recommender.serving.slots import slots_of_model
 
 DATA_EMPTY = "The database has no events to {action} on; create data first (seed_demo, import_merrec, ...)."
 FILE_MISSING = "{path}: no such file."
@@ -345,6 +348,11 @@ class TrainResult:
     checkpoint: Path
     fit_seconds: float
     notes: list[str] = field(default_factory=list)
+    slots: list[SlotDecision] = field(default_factory=list)  # the serving slots it contended for
+
+    @property
+    def won_slots(self) -> list[str]:  # the slots it serves from now on (every one of them when forced)
+        return [decision.slot for decision in self.slots if decision.winner == self.name]
 
     @property
     def best_baseline_value(self) -> float | None:
@@ -373,11 +381,12 @@ def _stored_path(path: Path) -> str:
 def baseline_metrics(
     *, data: EvaluationData, protocol: str, metric: str, exclude: str | None = None, max_sessions: int | None = None,
     cache: dict[tuple, dict[str, Any]] | None = None, progress: Progress | None = None,
+    names: tuple[str, ...] | None = None,
 ) -> dict[str, float | None]:
-    """Each baseline's `metric` under `protocol` on `data` (fitted here; `cache` keeps results across calls)."""
+    """Each baseline's (or `names`') `metric` under `protocol` on `data` (fitted here; `cache` keeps results)."""
     cache = {} if cache is None else cache
     values: dict[str, float | None] = {}
-    for name in registered_names("baseline"):
+    for name in names if names is not None else registered_names("baseline"):
         if name == exclude:
             continue
         key = (name, protocol, max_sessions)
@@ -409,9 +418,12 @@ def model_train(
 ) -> TrainResult:
     """Train `name` on the database's events before the time split, evaluate it on its primary protocol,
     save the checkpoint under `out_dir` (default RECOMMENDER_ARTIFACTS_DIR) with metrics.json / report.md,
-    register a `ModelVersion`, and activate it when it beats every other baseline on the primary metric (or
-    with `force`). `epochs` and `training` set shared training parameters (`epochs`, `lr`, ...); a parameter
-    the model lacks is noted. `max_sessions` caps the test sessions (request groups for ctr) of every
+    register a `ModelVersion`, and decide the serving slots it contends for (`recommender.serving.slots`): on each
+    slot's protocol, the model against the slot's baselines on the same split; the winner (ties: the baseline)
+    serves the slot, stored as its `SurfaceChoice`. The version is activated when it wins a slot (a model of no
+    slot: when it beats every other baseline on the primary metric), or with `force` (winning all its slots,
+    recorded as forced). `epochs` and `training` set shared training parameters (`epochs`, `lr`, ...); a
+    parameter the model lacks is noted. `max_sessions` caps the test sessions (request groups for ctr) of every
     evaluation. Pass `data` / `baseline_cache` to share them across several models.
 
     The run is a background job on the status page (epoch, metric so far, ETA). With `resume`, a state is saved
@@ -480,8 +492,8 @@ def _train_result(
     baseline_cache: dict[tuple, dict[str, Any]] | None, progress: Progress | None,
     vectors_backfill: Callable[[str], None],
 ) -> TrainResult:
-    """Evaluate the fitted model and the baselines, save the checkpoint and report, register (and maybe
-    activate) the version."""
+    """Evaluate the fitted model and the baselines, save the checkpoint and report, register the version, decide
+    its serving slots and maybe activate it."""
     metrics = _evaluate_one(name=name, model=model, data=data, protocol=protocol, max_sessions=max_sessions,
                             candidates="active", progress=progress)
     metrics["fit_seconds"] = fit_seconds
@@ -489,8 +501,14 @@ def _train_result(
     metrics.update(summary)
     notes += summary_notes
     metrics = _json_safe(metrics)
+    baseline_cache = {} if baseline_cache is None else baseline_cache
     baselines = baseline_metrics(data=data, protocol=protocol, metric=metric, exclude=name, max_sessions=max_sessions,
                                  cache=baseline_cache, progress=progress)
+    protocol_metrics = {protocol: metrics}
+    values_by_slot = _slot_values(name=name, model=model, data=data, protocol_metrics=protocol_metrics,
+                                  max_sessions=max_sessions, baseline_cache=baseline_cache, progress=progress,
+                                  notes=notes)
+    decisions = slot_decisions_make(name=name, values_by_slot=values_by_slot, force=force)
     scored = {n: v for n, v in baselines.items() if v is not None}
     best = max(scored, key=lambda n: scored[n]) if scored else None
     value = metrics.get(metric)
@@ -511,18 +529,46 @@ def _train_result(
             checkpoint=_stored_path(checkpoint),
             config=_model_config(model),
             data_window=_data_window(model, data),
-            metrics={protocol: metrics, "training": fit_log, "comparison": comparison},
+            metrics={**protocol_metrics, "training": fit_log, "comparison": comparison,
+                     "slots": {decision.slot: decision.as_json() for decision in decisions}},
             dataset=data.name[:120],
         )
     result = TrainResult(
         name=name, version=version, protocol=protocol, metric=metric,
         value=None if value is None else float(value), baselines=baselines, best_baseline=best,
-        activated=False, forced=force, checkpoint=checkpoint, fit_seconds=fit_seconds, notes=notes,
+        activated=False, forced=force, checkpoint=checkpoint, fit_seconds=fit_seconds, notes=notes, slots=decisions,
     )
-    if force or result.beats_baselines:
-        result.version = model_version_activate(version_id=version.pk, vectors_backfill=vectors_backfill)
-        result.activated = True
+    with transaction.atomic():  # a model chosen for a slot is served from the same commit on
+        surface_choices_store(decisions=decisions, version=version, dataset=data.name,
+                              data_window=version.data_window)
+        if force or (result.won_slots if decisions else result.beats_baselines):
+            result.version = model_version_activate(version_id=version.pk, vectors_backfill=vectors_backfill)
+            result.activated = True
     return result
+
+
+def _slot_values(
+    *, name: str, model: Recommender, data: EvaluationData, protocol_metrics: dict[str, dict[str, Any]],
+    max_sessions: int | None, baseline_cache: dict[tuple, dict[str, Any]], progress: Progress | None,
+    notes: list[str],
+) -> dict[str, dict[str, float | None]]:
+    """{slot: {contender: value}} of the slots `name` contends for: the model on each slot's protocol (once each:
+    `protocol_metrics` gains them; one it cannot run on gives None, noted), the slot's baselines on the same split."""
+    values_by_slot: dict[str, dict[str, float | None]] = {}
+    for slot in slots_of_model(name):
+        if slot.protocol not in protocol_metrics:
+            try:
+                protocol_metrics[slot.protocol] = _json_safe(_evaluate_one(
+                    name=name, model=model, data=data, protocol=slot.protocol, max_sessions=max_sessions,
+                    candidates="active", progress=progress))
+            except ApplicationError as error:
+                notes.append(f"{slot.name}: {error.message}")
+                protocol_metrics[slot.protocol] = {}
+        value = protocol_metrics[slot.protocol].get(slot.metric)
+        values = baseline_metrics(data=data, protocol=slot.protocol, metric=slot.metric, names=slot.baselines,
+                                  max_sessions=max_sessions, cache=baseline_cache, progress=progress)
+        values_by_slot[slot.name] = {**values, name: None if value is None else float(value)}
+    return values_by_slot
 
 
 # -- the registry ------------------------------------------------------------------------------------------------

@@ -2,8 +2,10 @@
 (`recommender.tasks.user_vectors_request` asks for their refresh).
 
 A model whose version is active serves its surfaces; otherwise the surfaces fall back to the baselines in
-`recommender.surfaces`. Item vectors live in the listing's `<space>` vector column (HNSW-indexed, filtered at
-query time); user vectors live in `UserVectors` (the truth) with a Redis copy (a cache, never the only copy).
+`recommender.surfaces`. Which contender serves a serving slot (`slots.py`) is the stored `SurfaceChoice`, read in
+the same query as the active versions and remembered as long. Item vectors live in the listing's `<space>` vector
+column (HNSW-indexed, filtered at query time); user vectors live in `UserVectors` (the truth) with a Redis copy (a
+cache, never the only copy).
 """
 
 from __future__ import annotations
@@ -19,13 +21,14 @@ import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import CharField, Value
 from django.utils import timezone
 
 from marketplace.cache import CACHE_ERRORS
 from marketplace.models import MODEL_VECTOR_COLUMNS, Event
 from recommender.base import Query, Recommender
 from recommender.data import ACTION_CODE
-from recommender.models import ModelVersion, UserVectors
+from recommender.models import ModelVersion, SurfaceChoice, UserVectors
 from recommender.serving.retrieval import vector_literal
 
 logger = logging.getLogger(__name__)
@@ -48,6 +51,7 @@ PENDING_SECONDS = 30  # a user's refresh counts as pending this long at most (a 
 _models: dict[str, tuple[int, Recommender]] = {}
 _loading: dict[str, int] = {}  # name -> the version id a thread is loading
 _active: dict[str, ModelVersion] = {}  # the active versions as last read
+_choices: dict[str, str] = {}  # {slot: the chosen contender} as last read, with the active versions
 _active_at = -math.inf  # time.monotonic() of that read
 _lock = threading.Lock()
 
@@ -63,8 +67,8 @@ def served_model(name: str, *, wait: bool = False, recheck: bool = False) -> tup
     A request never waits for a checkpoint to load (seconds for the larger models): with
     `RECOMMENDER_LOAD_IN_BACKGROUND` (on, except in tests) a newly active version loads in a thread of its own while
     the version loaded before it, or the baselines, keep serving. Background work that must use the active version
-    (user and item vectors) passes `wait=True`. Web processes start loading the active versions when they start
-    (`served_models_preload` from config/wsgi.py), so the first request finds them ready.
+    (user and item vectors) passes `wait=True`. Workers of the model queues start loading the active versions when
+    they start (`served_models_preload`), so their first task finds them ready.
     """
     versions = _versions_active(max_age=0.0 if recheck else WAIT_CHECK_SECONDS if wait else ACTIVE_CHECK_SECONDS)
     version = versions.get(name)
@@ -84,19 +88,52 @@ def served_model(name: str, *, wait: bool = False, recheck: bool = False) -> tup
 
 
 def _versions_active(*, max_age: float) -> dict[str, ModelVersion]:
-    """{name: its active version with a checkpoint}, read in one query for every model and remembered `max_age`
-    seconds (a page asks about several models; "none active" is remembered as well)."""
+    """{name: its active version with a checkpoint}, read in one query for every model (with the slots' choices)
+    and remembered `max_age` seconds (a page asks about several models; "none active" is remembered as well)."""
+    return _serving_state(max_age=max_age)[0]
+
+
+def served_choices(*, wait: bool = False) -> dict[str, str]:
+    """{slot: the contender chosen to serve it} (`SurfaceChoice`), as fresh as the active versions: read with them,
+    so a slate costs no query more for it."""
+    return _serving_state(max_age=WAIT_CHECK_SECONDS if wait else ACTIVE_CHECK_SECONDS)[1]
+
+
+def _serving_state(*, max_age: float) -> tuple[dict[str, ModelVersion], dict[str, str]]:
     global _active_at
     now = time.monotonic()
     with _lock:
         if now - _active_at < max_age:
-            return _active
-    versions = {v.name: v for v in ModelVersion.objects.filter(is_active=True).exclude(checkpoint="")}
+            return _active, _choices
+    kind = CharField()
+    # one query: (name, version id, checkpoint, "version") per active version, (slot, version id, winner,
+    # "choice") per stored choice
+    rows = ModelVersion.objects.filter(is_active=True).exclude(checkpoint="").annotate(
+        kind=Value("version", output_field=kind)).values_list("name", "pk", "checkpoint", "kind").union(
+        SurfaceChoice.objects.annotate(kind=Value("choice", output_field=kind))
+        .values_list("slot", "version_id", "winner", "kind"), all=True)
+    versions: dict[str, ModelVersion] = {}
+    choices: dict[str, str] = {}
+    for key, pk, text, row_kind in rows:
+        if row_kind == "version":
+            versions[key] = ModelVersion(pk=pk, name=key, checkpoint=text, is_active=True)
+        else:
+            choices[key] = text
     with _lock:
         _active.clear()
         _active.update(versions)
+        _choices.clear()
+        _choices.update(choices)
         _active_at = now
-    return versions
+    return versions, choices
+
+
+def served_state_expire() -> None:
+    """The next look at the active versions and choices reads them again (after this process changed them); the
+    loaded models are kept."""
+    global _active_at
+    with _lock:
+        _active_at = -math.inf
 
 
 def _load(name: str, version: ModelVersion) -> tuple[int, Recommender] | None:
@@ -121,7 +158,7 @@ def _load(name: str, version: ModelVersion) -> tuple[int, Recommender] | None:
 
 
 def served_models_preload() -> None:
-    """Start loading the active version of every served model (at process start: web workers, Celery workers)."""
+    """Start loading the active version of every served model (at process start: the model queues' workers)."""
     for name in SURFACE_MODELS:
         try:
             served_model(name)
@@ -137,6 +174,7 @@ def served_models_forget() -> None:
         _models.clear()
         _loading.clear()
         _active.clear()
+        _choices.clear()
         _active_at = -math.inf
 
 

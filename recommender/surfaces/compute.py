@@ -1,8 +1,11 @@
 """Computing slates, off the request path: what each surface shows, as candidate ids with headroom.
 
 Workers (`surfaces.refresh`) call these when a viewer's events arrive, when a listing is created, when a model
-version is activated (its slates turn stale and are recomputed on their next read) and periodically; requests only
-read what they stored (`surfaces.serve`). Each row source decides for itself "model served, else baseline".
+version is activated or a serving slot's choice changes (its slates turn stale and are recomputed on their next
+read) and periodically; requests only read what they stored (`surfaces.serve`). A row source that is a serving slot
+(`recommender.serving.slots`: "for you", "next up", "picked for you") serves the contender `train` chose on the
+evidence (`SurfaceChoice`); without a choice, or when the chosen model no longer serves, it follows the rule
+"model served, else baseline".
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ from interest_units.selectors import units_representative_listings
 from marketplace.models import MODEL_VECTOR_COLUMNS, Event, Listing, ListingStatus
 from recommender.base import Query
 from recommender.ranking import units as unit_ranking
-from recommender.serving.loading import served_model, user_vectors_get
+from recommender.serving.loading import served_choices, served_model, user_vectors_get
 from recommender.serving.retrieval import nearest_listing_ids, vector_array, vector_searches
 from recommender.serving.shared_lists import SharedList, shared_list_get
+from recommender.serving.slots import SLOTS, slot_source
 from recommender.surfaces.candidates import (
     INTEREST_WEIGHTS,
     ROW_IDS,
@@ -48,18 +52,21 @@ UNIT_PAGE_IDS = unit_ranking.STAGE2_MAX_ITEMS
 # -- home ------------------------------------------------------------------------------------------------------
 HOME_SURFACE = "home_rows"  # the home rows' name for online experiments (experiments.models)
 INTERLEAVE_IDS = ROW_IDS  # each interleaved arm's stored ranking (headroom for listings that sell)
+HOME_SLOTS = ("home_for_you", "home_next_up")
 
 
 def home_compute(*, history: ViewerHistory) -> StoredSlate:
-    """A signed-in viewer's homepage: "for you" rows per interest (PWPRec multi-interest when served, else content
-    kNN per recent category), "next up" (Mercatran when served, else co-occurrence with the last item), each
-    re-ranked by the active ranker, and the interest-unit cards (IU-Boosted when served, else popular units).
-    The "popular now" row is shared by every viewer and added when the page is served.
+    """A signed-in viewer's homepage: "for you" rows per interest and "next up", each from the contender chosen
+    for its slot (`_home_rows_chosen`) and re-ranked by the active ranker, and the interest-unit cards (IU-Boosted
+    when served, else popular units). The "popular now" row is shared by every viewer and added when the page is
+    served. The slots' choices are recorded in the slate (`extra["choices"]`): a new choice stales it.
 
     While an A/B experiment runs on the home rows, the viewer's arm picks the source of their rows, which carry the
     arm's label. While an interleaving experiment runs, both arms' rankings are stored (`extra["interleave"]`) and
     each request merges them by team draft (`surfaces.serve`)."""
-    slate = StoredSlate(extra={"surface": HOME_SURFACE, "experiment": None})
+    choices = served_choices(wait=True)
+    slate = StoredSlate(extra={"surface": HOME_SURFACE, "experiment": None,
+                               "choices": {slot: choices.get(slot) for slot in HOME_SLOTS}})
     viewer_id = history.user_id
     recent = history.recent_listing_ids()
     experiment = running_experiment(HOME_SURFACE)
@@ -83,26 +90,63 @@ def home_compute(*, history: ViewerHistory) -> StoredSlate:
 
 def _home_rows(source: str | None, history: ViewerHistory, recent: list[int],
                versions: dict[str, int]) -> list[StoredRow]:
-    """The personal home rows from `source` (None: the product's choice, model served else baseline), or an
-    experiment arm's recommender: "pwprec" / "mercatran" (the models' rows when served), "content",
-    "cooccurrence", "ranker" (the baselines re-ranked), or "popularity" (no personal rows: the shared row only)."""
+    """The personal home rows from `source` (None: the product's choice, `_home_rows_chosen`), or an experiment
+    arm's recommender: "pwprec" / "mercatran" (the models' rows when served), "content", "cooccurrence", "ranker"
+    (the baselines re-ranked), or "popularity" (no personal rows: the shared row only)."""
     if not recent:
         return []
+    if source is None:
+        return _home_rows_chosen(history, recent, versions)
     viewer_id = history.user_id
     rows: list[StoredRow] = []
-    if source in (None, "pwprec", "mercatran"):
+    if source in ("pwprec", "mercatran"):
         rows = _home_model_rows(viewer_id, recent, versions)
-    if source in (None, "content", "ranker") and not any(row.recommender == "pwprec" for row in rows):
+    if source in ("content", "ranker"):
         rows = _home_content_rows(viewer_id, recent) + rows
-    ranker = served_ranker() if source in (None, "ranker", "pwprec", "content") else None
+    ranker = served_ranker() if source in ("ranker", "pwprec", "content") else None
     if ranker is not None:
         versions["ranker"] = ranker[0]
         rows_rerank(rows, ranker=ranker[1], query=history.query(surface="home"))
-    if source in (None, "cooccurrence", "content", "pwprec", "ranker") and not any(
+    if source in ("cooccurrence", "content", "pwprec", "ranker") and not any(
             row.surface == "home_next_up" for row in rows):
-        rows.append(StoredRow("home_next_up", "Next up for you", "cooccurrence", co_viewed_listing_ids(recent[0]),
-                              exclude=recent))
+        rows.append(_co_viewed_row(recent))
     return rows
+
+
+def _home_rows_chosen(history: ViewerHistory, recent: list[int], versions: dict[str, int]) -> list[StoredRow]:
+    """The product's home rows: per slot the contender chosen on the evidence: a model's rows, a baseline's
+    ("content": content kNN "for you" rows; "cooccurrence": "next up" from the last item viewed), or none
+    ("popularity": the shared "popular now" row stands for it). Without a choice, or when the chosen model no
+    longer serves: the served models' rows, else the slot's baseline; so is a chosen model that has no vectors
+    for this viewer yet. Then the ranker re-ranks them."""
+    viewer_id = history.user_id
+    choices = served_choices(wait=True)
+    for_you_slot, next_up_slot = SLOTS["home_for_you"], SLOTS["home_next_up"]
+    served = {name: model for name in (*for_you_slot.models, *next_up_slot.models)
+              if (model := served_model(name, wait=True)) is not None}
+    for_you = slot_source(for_you_slot, choices.get(for_you_slot.name), served=set(served))
+    next_up = slot_source(next_up_slot, choices.get(next_up_slot.name), served=set(served))
+    for name, (version_id, _) in served.items():
+        source = for_you if name in for_you_slot.models else next_up
+        if source not in (None, name):  # passed over by the choice: the slate holds under this version all the same
+            versions[name] = version_id
+    rows = _home_model_rows(viewer_id, recent, versions,
+                            spaces=[name for name in for_you_slot.models if for_you in (None, name)],
+                            next_up=next_up in (None, "mercatran"))
+    if for_you != "popularity" and not any(row.surface == "home_for_you" for row in rows):
+        rows = _home_content_rows(viewer_id, recent) + rows
+    ranker = served_ranker()
+    if ranker is not None:
+        versions["ranker"] = ranker[0]
+        rows_rerank(rows, ranker=ranker[1], query=history.query(surface="home"))
+    if next_up != "popularity" and not any(row.surface == "home_next_up" for row in rows):
+        rows.append(_co_viewed_row(recent))
+    return rows
+
+
+def _co_viewed_row(recent: list[int]) -> StoredRow:
+    return StoredRow("home_next_up", "Next up for you", "cooccurrence", co_viewed_listing_ids(recent[0]),
+                     exclude=recent)
 
 
 def home_arm_ranking(rows: list[StoredRow], *, limit: int = INTERLEAVE_IDS) -> list[int]:
@@ -114,13 +158,17 @@ def home_arm_ranking(rows: list[StoredRow], *, limit: int = INTERLEAVE_IDS) -> l
     return list(dict.fromkeys(merged + popular_listing_ids()))[:limit]
 
 
-def _home_model_rows(viewer_id: int, recent: list[int], versions: dict[str, int]) -> list[StoredRow]:
+def _home_model_rows(viewer_id: int, recent: list[int], versions: dict[str, int], *,
+                     spaces: list[str] | None = None, next_up: bool = True) -> list[StoredRow]:
     """PWPRec's interest rows and Mercatran's "next up" row from the viewer's stored vectors (none: no rows). Any
-    other model with item vectors (`MODEL_VECTOR_COLUMNS`) serves "for you" rows the way PWPRec does, once active."""
+    other model with item vectors (`MODEL_VECTOR_COLUMNS`) serves "for you" rows the way PWPRec does, once active.
+    `spaces` (default: every such model) are the models asked for "for you" rows; `next_up`: whether Mercatran is."""
     rows: list[StoredRow] = []
-    steps = _vectors(viewer_id, "mercatran", versions)
+    steps = _vectors(viewer_id, "mercatran", versions) if next_up else None
+    if spaces is None:
+        spaces = [space for space in MODEL_VECTOR_COLUMNS if space != "mercatran"]
     with vector_searches():
-        for space in (space for space in MODEL_VECTOR_COLUMNS if space != "mercatran"):
+        for space in spaces:
             interests = _vectors(viewer_id, space, versions)
             for vector in distinct_vectors(interests) if interests is not None else []:
                 ids = model_vector_ids(vector, space=space, version=versions[space], viewer_id=viewer_id,
@@ -244,17 +292,22 @@ def item_compute(*, listing: Listing) -> StoredSlate:
 
 def item_for_viewer_compute(*, listing_id: int, history: ViewerHistory, base: StoredSlate) -> StoredSlate | None:
     """A listing's page rows for one viewer: PWPRec's long-short fusion of their session and this item ("picked
-    for you"), then the listing's rows (`base`) re-ranked by the ranker for this viewer; None when neither model
-    is served (every viewer then sees the listing's own rows)."""
+    for you", unless a baseline was chosen for that slot: the listing's own rows then serve the page), then the
+    listing's rows (`base`) re-ranked by the ranker for this viewer; None when neither model is served (every
+    viewer then sees the listing's own rows)."""
     pwprec = served_model("pwprec", wait=True)
     ranker = served_ranker()
     if pwprec is None and ranker is None:
         return None
-    slate = StoredSlate(rows=[StoredRow(**vars(row)) for row in base.rows], versions=dict(base.versions))
+    slot = SLOTS["vip_for_you"]
+    chosen = served_choices(wait=True).get(slot.name)
+    slate = StoredSlate(rows=[StoredRow(**vars(row)) for row in base.rows], versions=dict(base.versions),
+                        extra={"choices": {slot.name: chosen}})
     query = history.query(surface="vip", current_item=listing_id)
     if pwprec is not None:
-        slate.versions["pwprec"] = pwprec[0]
-        vectors = pwprec[1].user_vectors(query)
+        slate.versions["pwprec"] = pwprec[0]  # also when a baseline was chosen: computed under this version
+        picks_for_you = slot_source(slot, chosen, served={"pwprec"}) in (None, "pwprec")
+        vectors = pwprec[1].user_vectors(query) if picks_for_you else None
         if vectors is not None:
             with vector_searches():
                 ids = model_vector_ids(vectors[0], space="pwprec", version=pwprec[0], viewer_id=history.user_id,

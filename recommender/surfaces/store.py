@@ -15,7 +15,7 @@ from django.core.cache import cache
 from marketplace.cache import REDIS_DOWN, cache_try
 from marketplace.cards import listing_cards_warm
 from recommender.models import SurfaceSlate
-from recommender.serving.loading import SURFACE_MODELS, served_model
+from recommender.serving.loading import SURFACE_MODELS, served_choices, served_model
 from recommender.surfaces.types import StoredSlate
 
 CACHE_SECONDS = 24 * 3600  # Redis keeps a copy this long after its last write; Postgres keeps it for good
@@ -75,11 +75,17 @@ def versions_served() -> dict[str, int]:
 
 def slate_is_stale(slate: StoredSlate, *, max_age: float, now: float) -> bool:
     """Older than `max_age` seconds, computed before a model version that now serves (a newer version, a model
-    activated since, or one deactivated since), or under another experiment than the one running now."""
+    activated since, or one deactivated since), under a serving slot's choice that has changed since (the slots the
+    slate recorded in `extra["choices"]`), or under another experiment than the one running now."""
     if now - slate.computed_at > max_age:
         return True
     if "surface" in slate.extra and slate.extra.get("experiment") != _experiment_running(slate.extra["surface"]):
         return True  # an experiment started or stopped on its surface since
+    recorded = slate.extra.get("choices") or {}
+    if recorded:
+        choices = served_choices()
+        if any(choices.get(slot) != chosen for slot, chosen in recorded.items()):
+            return True
     served = versions_served()
     if set(slate.versions) - set(served):
         return True

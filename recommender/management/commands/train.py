@@ -39,12 +39,36 @@ def comparison_lines(result: TrainResult) -> list[str]:
         lines.append(f"  {verdict} the best baseline {result.best_baseline} {_value(best)} by {delta:+.4f}"
                      f" (baselines: {others})")
     lines += [f"  {note}" if note.startswith("WARNING") else f"  note: {note}" for note in result.notes]
+    lines += slot_lines(result)
     lines.append(f"  checkpoint: {result.checkpoint}")
     if result.activated:
-        how = " (forced)" if result.forced and not result.beats_baselines else ""
-        lines.append(f"  model version #{result.version.pk} is now active{how}")
+        how = " (forced)" if result.forced and not _wins_on_merit(result) else ""
+        serves = f", serving {', '.join(result.won_slots)}" if result.won_slots else ""
+        lines.append(f"  model version #{result.version.pk} is now active{how}{serves}")
     else:
-        lines.append(f"  model version #{result.version.pk} registered, not active (use --force to serve it anyway)")
+        why = ": a baseline wins every serving slot" if result.slots else ""
+        lines.append(f"  model version #{result.version.pk} registered, not active{why} "
+                     "(use --force to serve it anyway)")
+    return lines
+
+
+def _wins_on_merit(result: TrainResult) -> bool:
+    if result.slots:
+        return any(decision.measured_winner == result.name for decision in result.slots)
+    return result.beats_baselines
+
+
+def slot_lines(result: TrainResult) -> list[str]:
+    """The serving slots the model contended for: each contender's value on the slot's protocol, the winner
+    marked with *."""
+    if not result.slots:
+        return []
+    lines = ["  serving slots (* serves it):"]
+    for decision in result.slots:
+        cells = ", ".join(f"{'*' if name == decision.winner else ''}{name} {_value(value)}"
+                          for name, value in decision.values.items())
+        forced = " (forced)" if decision.forced else ""
+        lines.append(f"    {decision.slot:<13} {decision.protocol} {decision.metric}: {cells}{forced}")
     return lines
 
 
@@ -52,8 +76,10 @@ class Command(BaseCommand):
     help = (
         "Train a recommender (a registry name, or 'all') on the database's events before a time split, evaluate "
         "it on its primary protocol (vip / home recall@20, ctr AUC), save its checkpoint under "
-        "RECOMMENDER_ARTIFACTS_DIR and register a ModelVersion, made active only when it beats the best baseline "
-        "on that metric (or with --force)."
+        "RECOMMENDER_ARTIFACTS_DIR and register a ModelVersion. A model that serves a slot of a page (PWPRec: home "
+        "'for you' and item page 'picked for you', Mercatran: 'next up') is compared with that slot's baselines on "
+        "the slot's protocol; the winner serves the slot, and the version is made active when it wins one. Any other "
+        "model is made active when it beats the best baseline on its metric. --force: active, winning every slot."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
