@@ -1,14 +1,13 @@
+"""The WSGI entry point (gunicorn config.wsgi:application).
+
+Pages and the recommendations API serve slates that the workers computed, and a request asks only which model
+versions serve (`recommender.serving.loading.served_version`): a web process loads no checkpoint, nor torch. With
+eager tasks (no worker) the slates are computed inside the request, and the models load there.
+"""
+
 import os
 
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 application = get_wsgi_application()
-
-# Load the active model versions now, in the background, so that no request waits for a checkpoint.
-from django.conf import settings  # noqa: E402
-
-if settings.RECOMMENDER_LOAD_IN_BACKGROUND:
-    from recommender.serving.loading import served_models_preload
-
-    served_models_preload()

@@ -46,7 +46,7 @@ def user_vectors_refresh(user_id: int) -> dict[str, int]:
 
 def user_vectors_request(*, user_id: int) -> bool:
     """Enqueue a refresh unless one is already pending for this user (coalesces bursts); True when enqueued."""
-    if not any(serving.served_model(space) for space in MODEL_VECTOR_COLUMNS):
+    if all(serving.served_version(space) is None for space in MODEL_VECTOR_COLUMNS):
         return False
     try:
         first = cache.add(serving.user_vectors_pending_key(user_id), 1, serving.PENDING_SECONDS)

@@ -40,3 +40,48 @@ def test_the_text_encoder_finds_the_cpu_without_torch():
     result = subprocess.run([sys.executable, "-c", DEVICE_PROBE], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=120, check=True)
     assert result.stdout.strip().splitlines()[-1] == "cpu False"
+
+
+# A web process as gunicorn runs it (config/wsgi.py, with workers for the tasks and models loading in the background)
+# on this test's database: a signed-in viewer's home page, an item page and the recommendations API.
+WEB_PROBE = """
+import os, sys, threading
+from django.conf import settings
+settings.DATABASES["default"]["NAME"] = os.environ["PROBE_DATABASE"]
+settings.RECOMMENDER_LOAD_IN_BACKGROUND = True  # as in the local and production settings
+from config.wsgi import application  # noqa: F401 (sets the process up as gunicorn does)
+from django.contrib.auth.models import User
+from django.test import Client
+client = Client()
+client.force_login(User.objects.get(pk=int(os.environ["PROBE_USER"])))
+for url in ("/", f"/item/{os.environ['PROBE_LISTING']}/", "/api/recommendations/home/"):
+    assert client.get(url).status_code == 200, url
+for thread in threading.enumerate():  # a checkpoint loading in the background counts too
+    if thread.name.startswith("load-"):
+        thread.join(timeout=60)
+print(sorted(name for name in ("torch", "sentence_transformers") if name in sys.modules))
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_web_requests_load_no_model_nor_torch(client):
+    from django.db import connection
+
+    from recommender.models import ModelVersion
+    from tests.factories import ListingFactory, UserFactory
+
+    # given the viewer's pages' slates (computed here, as a worker would) and then a model version made active
+    listings, viewer = [ListingFactory() for _ in range(3)], UserFactory()
+    client.force_login(viewer)
+    for url in ("/", f"/item/{listings[0].pk}/"):
+        assert client.get(url).status_code == 200
+    ModelVersion.objects.create(name="pwprec", checkpoint="never-read.pt", is_active=True)
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "CELERY_TASK_ALWAYS_EAGER": "0",
+           "CELERY_BROKER_URL": "memory://", "PROBE_DATABASE": connection.settings_dict["NAME"],
+           "PROBE_USER": str(viewer.pk), "PROBE_LISTING": str(listings[0].pk)}
+    # when a web process serves the pages
+    result = subprocess.run([sys.executable, "-c", WEB_PROBE], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=180)
+    # then neither torch nor the text encoder was imported
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1] == "[]"

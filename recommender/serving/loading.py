@@ -68,7 +68,8 @@ def served_model(name: str, *, wait: bool = False, recheck: bool = False) -> tup
     `RECOMMENDER_LOAD_IN_BACKGROUND` (on, except in tests) a newly active version loads in a thread of its own while
     the version loaded before it, or the baselines, keep serving. Background work that must use the active version
     (user and item vectors) passes `wait=True`. Workers of the model queues start loading the active versions when
-    they start (`served_models_preload`), so their first task finds them ready.
+    they start (`served_models_preload`), so their first task finds them ready. A question that needs only the
+    version (a web request's) asks `served_version`, which loads nothing.
     """
     versions = _versions_active(max_age=0.0 if recheck else WAIT_CHECK_SECONDS if wait else ACTIVE_CHECK_SECONDS)
     version = versions.get(name)
@@ -85,6 +86,13 @@ def served_model(name: str, *, wait: bool = False, recheck: bool = False) -> tup
                 threading.Thread(target=_load, args=(name, version), name=f"load-{name}", daemon=True).start()
             return cached
     return _load(name, version)
+
+
+def served_version(name: str) -> int | None:
+    """The id of `name`'s active version, or None; loads nothing. Web requests serve slates the workers computed
+    and ask only this (is a slate stale, does a viewer get personal rows), so a web process never loads torch."""
+    version = _versions_active(max_age=ACTIVE_CHECK_SECONDS).get(name)
+    return None if version is None else version.pk
 
 
 def _versions_active(*, max_age: float) -> dict[str, ModelVersion]:

@@ -21,7 +21,7 @@ from interest_units.models import InterestUnit
 from marketplace.cards import listing_cards
 from marketplace.models import Listing
 from recommender.ranking import units as unit_ranking
-from recommender.serving.loading import served_model
+from recommender.serving.loading import served_version
 from recommender.serving.retrieval import listing_ids_available
 from recommender.serving.shared_lists import shared_list_get
 from recommender.surfaces.candidates import popular_listing_ids, unit_member_ids_active
@@ -178,7 +178,7 @@ def unit_cards_serve(*, viewer_id: int | None, k: int = 8) -> UnitCards:
 # -- the view-item page ------------------------------------------------------------------------------------------
 def _personal(kind: str, viewer_id: int | None, ident: int, *models: str) -> StoredSlate | None:
     """A viewer's personal slate of a page, while one of `models` serves (else every viewer shares the page's)."""
-    if viewer_id is None or not any(served_model(name) for name in models):
+    if viewer_id is None or all(served_version(name) is None for name in models):
         return None
     key = f"{kind}-for:{viewer_id}:{ident}"
     stored = slate_get(key, durable=False)

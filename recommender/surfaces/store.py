@@ -15,7 +15,7 @@ from django.core.cache import cache
 from marketplace.cache import REDIS_DOWN, cache_try
 from marketplace.cards import listing_cards_warm
 from recommender.models import SurfaceSlate
-from recommender.serving.loading import SURFACE_MODELS, served_choices, served_model
+from recommender.serving.loading import SURFACE_MODELS, served_choices, served_version
 from recommender.surfaces.types import StoredSlate
 
 CACHE_SECONDS = 24 * 3600  # Redis keeps a copy this long after its last write; Postgres keeps it for good
@@ -67,9 +67,9 @@ def versions_served() -> dict[str, int]:
     """{model name: active version id} of the served models this process knows (no query while fresh)."""
     versions = {}
     for name in SURFACE_MODELS:  # a new active version of one stales slates
-        served = served_model(name)
-        if served is not None:
-            versions[name] = served[0]
+        version_id = served_version(name)
+        if version_id is not None:
+            versions[name] = version_id
     return versions
 
 
