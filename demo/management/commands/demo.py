@@ -178,7 +178,11 @@ class Command(BaseCommand):
             "beat": [python, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
                      "--schedule", str(settings.BASE_DIR / ".data" / "celerybeat-schedule")],
         }
-        processes = {name: subprocess.Popen(cmd, env=env) for name, cmd in commands.items()}
+        # Each process logs to its own file: the terminal keeps the demo's progress lines and the URL in view.
+        logs = settings.BASE_DIR / ".data" / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        processes = {name: subprocess.Popen(cmd, env=env, stdout=(logs / f"{name}.log").open("ab"),
+                                            stderr=subprocess.STDOUT) for name, cmd in commands.items()}
         config = [f"--{name}={options[name]}" for name in ("users", "listings", "days", "seed")]
         background = {
             step: subprocess.Popen([python, "manage.py", "demo", "--background-step", step, *config], env=env,
@@ -198,13 +202,15 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"\nStorefront: http://{host}:{port}/   admin: http://{host}:{port}/admin/ (admin / admin)\n"
             + ("Embeddings, interest units, photos and models fill in behind it (see the README's demo section).\n"
-               if steps else "") + "Press Ctrl-C to stop everything.\n"
+               if steps else "")
+            + f"Logs of the web server, workers and beat: {logs}/. Press Ctrl-C to stop everything.\n"
         ))
         try:
             while not stopping:
                 for name, process in processes.items():
                     if process.poll() is not None:
-                        self.stderr.write(f"{name} exited with code {process.returncode}; stopping.")
+                        self.stderr.write(f"{name} exited with code {process.returncode} (its log: "
+                                          f"{logs / (name + '.log')}); stopping.")
                         stopping = True
                 for step, process in list(background.items()):
                     if process.poll() is not None:  # done: the storefront serves on without it
