@@ -85,3 +85,13 @@ def test_web_requests_load_no_model_nor_torch(client):
     # then neither torch nor the text encoder was imported
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_openmp_threads_sleep_rather_than_spin_in_every_django_process():
+    # spinning OpenMP threads made a PWPRec epoch take minutes instead of seconds on a busy 2-core machine
+    env = {key: value for key, value in os.environ.items() if key != "OMP_WAIT_POLICY"}
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    probe = "import os, django; django.setup(); print(os.environ.get('OMP_WAIT_POLICY'))"
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=120, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "PASSIVE"
