@@ -6,11 +6,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup demo test lint stack-up stack-down clean
 
+# --no-compile: byte-compiling every installed file (torch alone has thousands) took ~40% of the install; Python
+# compiles the modules a process imports on first use instead.
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-compile torch==2.13.0
+	$(PY) -m pip install --quiet --no-compile -r requirements-dev.txt
 	touch $(STAMP)
 
 setup: $(STAMP)  ## create .venv with every dependency
