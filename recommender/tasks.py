@@ -19,7 +19,9 @@ from recommender.serving import loading as serving
 from recommender.surfaces.store import PENDING_SECONDS as SLATE_PENDING_SECONDS
 from recommender.surfaces.store import slate_pending_key
 
-MODEL_QUEUES = {"nrt", "gpu"}  # workers of these queues serve models: they load the active versions at start
+# Workers of this queue serve models (user vectors, slates): they load the active versions at start. The gpu queue
+# (training, embeddings) uses none of them, so its workers stay lean between training runs.
+MODEL_QUEUES = {"nrt"}
 _worker_queues: set[str] = set()
 _slates_requested_here: dict[str, float] = {}  # key -> monotonic time of this process's last request, Redis down
 
