@@ -121,11 +121,15 @@ def item_vectors_backfill_request(name: str) -> None:
 # acks_late + reject_on_worker_lost: a worker killed mid-training leaves the message to the broker, which delivers it
 # again; the new run goes on from the last finished epoch (resume states, recommender.services.training_jobs).
 @shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=settings.RECOMMENDER_TRAIN_TIME_LIMIT)
-def model_train(name: str) -> int:
+def model_train(name: str, queued_at: float | None = None) -> int | None:
     """Retrain a model on the database's events (the gpu queue); returns the new version's id. Resumes an
-    interrupted run of the same model on the same data instead of starting over."""
+    interrupted run of the same model on the same data instead of starting over. A run queued (`queued_at`, epoch
+    seconds) before the model's newest version was trained is a duplicate message and trains nothing (None)."""
     from recommender.services import model_train as train
+    from recommender.services import training_superseded_skip
 
+    if queued_at is not None and training_superseded_skip(name=name, queued_at=queued_at) is not None:
+        return None
     return train(name=name, vectors_backfill=item_vectors_backfill_request).version.pk
 
 
@@ -140,7 +144,7 @@ def slot_models_retrain() -> list[str]:
     for name in names:
         # straight to the broker, as `demo` queues training: the outbox would re-send a task that runs for hours
         # after its lease, and a lost message is sent again by tomorrow's beat
-        model_train.apply_async(args=[name])
+        model_train.apply_async(args=[name], kwargs={"queued_at": time.time()})
     return names
 
 

@@ -12,6 +12,7 @@ from recommender.services.training import (
     model_version_activate,
     recommender_names_resolve,
 )
+from recommender.services.training_jobs import training_superseded_skip
 
 __all__ = [
     "EvaluationData",
@@ -24,4 +25,5 @@ __all__ = [
     "model_train",
     "model_version_activate",
     "recommender_names_resolve",
+    "training_superseded_skip",
 ]

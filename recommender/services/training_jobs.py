@@ -22,9 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from jobs.models import BackgroundJob
-from jobs.services import job_progress
+from jobs.models import BackgroundJob, JobKind
+from jobs.services import job_finish, job_progress, job_start
 from recommender.data import Dataset
+from recommender.models import ModelVersion
 from recommender.nets.resume import ResumeStore
 from recommender.nets.training import TrainingProgress
 
@@ -105,3 +106,16 @@ def training_progress_reporter(
             also(progress)
 
     return report
+
+
+def training_superseded_skip(*, name: str, queued_at: float) -> ModelVersion | None:
+    """When a version of `name` was trained after a run was queued (`queued_at`, epoch seconds), the run is a
+    duplicate: its queued job is closed as skipped and that version is returned (the caller then trains nothing).
+    The demo queues every untrained model at each start, while the broker may still hold the previous start's
+    messages; without this each model would train twice."""
+    since = datetime.fromtimestamp(queued_at, tz=UTC)
+    newer = ModelVersion.objects.filter(name=name, created_at__gt=since).exclude(checkpoint="").first()
+    if newer is not None:
+        job = job_start(kind=JobKind.TRAINING, name=name)
+        job_finish(job=job, message=f"skipped: version #{newer.pk} was trained after this run was queued")
+    return newer

@@ -141,8 +141,8 @@ class Command(BaseCommand):
             self._say("interest units ready: image")
 
     def _train_in_background(self) -> None:
-        """Each model trains on the gpu queue and replaces the baselines on its surface as soon as its version
-        beats the best baseline (see /admin/recommender/modelversion/)."""
+        """Each untrained model trains on the gpu queue and replaces the baselines on the rows whose serving slot it
+        wins (see /admin/recommender/surfacechoice/)."""
         from jobs.models import JobKind
         from jobs.services import job_queue
         from recommender.models import ModelVersion
@@ -153,7 +153,8 @@ class Command(BaseCommand):
         pending = [name for name in SURFACE_MODELS if name not in trained]
         for name in pending:
             job_queue(kind=JobKind.TRAINING, name=name)  # "queued" on the status page until the worker takes it
-            model_train.apply_async(args=[name], queue="gpu")
+            # queued_at: a message the broker still holds from an earlier start runs once, not twice
+            model_train.apply_async(args=[name], kwargs={"queued_at": time.time()}, queue="gpu")
         if pending:
             self._say(f"training queued on the gpu worker: {', '.join(pending)}")
 
