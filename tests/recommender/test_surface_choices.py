@@ -253,7 +253,14 @@ def test_the_beat_retrains_every_model_of_a_slot(monkeypatch):
     from recommender import tasks
 
     queued: list[str] = []
-    monkeypatch.setattr(tasks.model_train, "apply_async", lambda args: queued.append(args[0]))
+    stamped: list[bool] = []
+
+    def apply_async(args, kwargs):
+        queued.append(args[0])
+        stamped.append(kwargs.get("queued_at") is not None)  # a duplicate message then trains nothing
+
+    monkeypatch.setattr(tasks.model_train, "apply_async", apply_async)
     assert tasks.slot_models_retrain() == queued == ["mercatran", "pwprec"]
+    assert all(stamped)
     entry = django_settings.CELERY_BEAT_SCHEDULE["recommender-slot-models-retrain"]
     assert entry["task"] == "recommender.tasks.slot_models_retrain" and entry["schedule"] == 24 * 60 * 60
