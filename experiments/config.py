@@ -32,6 +32,9 @@ EXPERIMENT_LABEL_TOO_LONG = ("'{label}' is {length} characters; the event log ke
 EXPERIMENT_RECOMMENDER_INVALID = ("Arm {arm!r}: recommender {recommender!r} is not a recommender name "
                                   "(e.g. 'pwprec') or a model version (e.g. 'pwprec@42').")
 EXPERIMENT_VERSION_UNKNOWN = "Arm {arm!r}: there is no model version #{version} of {model!r}."
+EXPERIMENT_VERSION_NOT_SERVED = (
+    "Arm {arm!r}: version #{version} of {model!r} is not its active version; the surfaces serve a model's active "
+    "version only (its item vectors are stored for that version): activate it first, or name the arm {model!r}.")
 EXPERIMENT_WEIGHTS_INVALID = "The split needs one positive weight per arm ({arms} arms); got {weights!r}."
 EXPERIMENT_WEIGHTS_INTERLEAVING = "An interleaving experiment shows both arms to every viewer: leave the split empty."
 EXPERIMENT_METRIC_INTERLEAVING_ONLY = "The preference metric needs an interleaving experiment."

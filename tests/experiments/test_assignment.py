@@ -143,10 +143,17 @@ def test_a_label_longer_than_the_event_log_keeps_is_refused():
 
 
 @pytest.mark.django_db
-def test_an_arm_pinned_to_a_model_version_needs_that_version():
-    version = ModelVersion.objects.create(name="pwprec")
+def test_an_arm_pinned_to_a_model_version_needs_that_version_active():
+    version = ModelVersion.objects.create(name="pwprec", checkpoint="pwprec/v.pt", is_active=True)
     pinned = [ARMS[0], {"name": "b", "recommender": f"pwprec@{version.pk}"}]
     assert experiment_create(name="pinned", surface="home_rows", arms=pinned).arm_list[1].version == version.pk
+    # a version that is not the active one would be served by the active one's vectors: refused, with the way out
+    older = ModelVersion.objects.create(name="pwprec", checkpoint="pwprec/old.pt")
+    stale = [ARMS[0], {"name": "b", "recommender": f"pwprec@{older.pk}"}]
+    with pytest.raises(ApplicationError) as refused:
+        experiment_create(name="stale", surface="home_rows", arms=stale)
+    assert refused.value.message == config.EXPERIMENT_VERSION_NOT_SERVED.format(arm="b", version=older.pk,
+                                                                                model="pwprec")
     wrong = [ARMS[0], {"name": "b", "recommender": f"mercatran@{version.pk}"}]
     with pytest.raises(ApplicationError) as refused:
         experiment_create(name="wrong", surface="home_rows", arms=wrong)
