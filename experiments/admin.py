@@ -12,7 +12,7 @@ from django.utils.html import format_html
 
 from experiments.charts import interval_chart_svg
 from experiments.models import Experiment, ExperimentState, PrimaryMetric
-from experiments.results import EVENTS, METRICS, UNITS, experiment_results, interval_text
+from experiments.results import METRICS, REQUEST_CTR_NOTE, experiment_results, interval_text
 from experiments.services import experiment_start, experiment_stop
 from marketplace.errors import ApplicationError
 
@@ -82,12 +82,9 @@ class ExperimentAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request, experiment):
             return HttpResponse(status=403)
         results = experiment_results(experiment=experiment)
-        charts = []
-        for event in EVENTS:
-            for unit in UNITS:
-                metric = f"{event}_per_{unit}"
-                charts.append(interval_chart_svg(METRIC_LABELS.get(metric, metric.replace("_", " ")),
-                                                 [(arm.name, arm.metrics[metric]) for arm in results.arms]))
+        charts = [interval_chart_svg(METRIC_LABELS.get(metric, metric.replace("_", " ")),
+                                     [(arm.name, arm.metrics[metric]) for arm in results.arms])
+                  for metric in METRICS]
         primary = results.primary_metric
         lift_chart = None
         if primary in METRIC_LABELS and primary != PrimaryMetric.PREFERENCE and len(results.arms) > 1:
@@ -113,5 +110,6 @@ class ExperimentAdmin(admin.ModelAdmin):
             "lift_chart": lift_chart,
             "preference_chart": preference_chart,
             "primary_label": METRIC_LABELS.get(primary, primary),
+            "request_ctr_note": REQUEST_CTR_NOTE,
         }
         return TemplateResponse(request, "admin/experiments/experiment/results.html", context)

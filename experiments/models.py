@@ -34,8 +34,11 @@ class ExperimentState(models.TextChoices):
 
 
 class PrimaryMetric(models.TextChoices):
-    """`<event>_per_<unit>`: credited events over the arm's viewers or its impressions (see experiments.results)."""
+    """Request CTR: the share of an arm's responses (page views) with a credited click, the default, since it does
+    not penalise an arm for showing more rows than shoppers look at; `<event>_per_<unit>`: credited events over
+    the arm's viewers or its impressions (see experiments.results)."""
 
+    REQUEST_CTR = "request_ctr", "Request CTR (page views with a click)"
     CTR = "clicks_per_impression", "CTR (clicks per impression)"
     CLICKS_PER_VIEWER = "clicks_per_viewer", "Clicks per viewer"
     CARTS_PER_IMPRESSION = "carts_per_impression", "Add-to-carts per impression"
@@ -67,7 +70,8 @@ class Experiment(models.Model):
     salt = models.CharField(max_length=32, default=_salt,
                             help_text="hashed with the viewer's key to pick their arm; a new salt re-randomises")
     state = models.CharField(max_length=8, choices=ExperimentState.choices, default=ExperimentState.DRAFT)
-    primary_metric = models.CharField(max_length=24, choices=PrimaryMetric.choices, default=PrimaryMetric.CTR)
+    primary_metric = models.CharField(max_length=24, choices=PrimaryMetric.choices,
+                                      default=PrimaryMetric.REQUEST_CTR)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     stopped_at = models.DateTimeField(null=True, blank=True)

@@ -10,9 +10,16 @@ Credit:
 - an add-to-cart, an offer or a purchase carries no request id: it counts for the arm of the latest impression of
   that listing to that viewer before it, when it happened inside the experiment window.
 
-Per arm: each event per exposed viewer and per impression, with bootstrap intervals over viewers, and for every
-arm after the first (the control) the difference from the control. An interleaving experiment adds the per-request
-preference: the arm whose positions got more clicks wins that response; a sign test over wins and losses.
+Per arm: request CTR (the share of the arm's responses, page views, with at least one credited click), and each
+event per exposed viewer and per impression, with bootstrap intervals over viewers, and for every arm after the
+first (the control) the difference from the control.
+
+Request CTR is the metric for whole pages: per-impression CTR counts every listing a response logged, seen or not,
+so an arm that shows more rows (most of them below where shoppers stop looking) has its clicks spread over more
+impressions and looks worse even when its pages get more clicks. Per page view, each arm's responses count once.
+
+An interleaving experiment adds the per-request preference: the arm whose positions got more clicks wins that
+response; a sign test over wins and losses.
 """
 
 from __future__ import annotations
@@ -35,7 +42,15 @@ EVENTS = ("clicks", "carts", "offers", "purchases")
 UNITS = ("impression", "viewer")
 DOWNSTREAM = {EventAction.ITEM_ADD_TO_CART_TAP.value: "carts", EventAction.OFFER_MAKE.value: "offers",
               EventAction.BUY_COMP.value: "purchases"}
-METRICS = tuple(f"{event}_per_{unit}" for event in EVENTS for unit in UNITS)
+REQUEST_CTR = "request_ctr"  # responses with a credited click / responses shown (page views)
+# metric -> (numerator, denominator): the per-viewer columns whose sums make it
+METRIC_PARTS: dict[str, tuple[str, str]] = {
+    REQUEST_CTR: ("clicked_requests", "requests"),
+    **{f"{event}_per_{unit}": (event, unit) for event in EVENTS for unit in UNITS},
+}
+METRICS = tuple(METRIC_PARTS)
+REQUEST_CTR_NOTE = ("Request CTR counts each page view once; per-impression CTR counts every listing a response "
+                    "logged, seen or not, so it penalises an arm that shows more rows than shoppers look at.")
 
 
 @dataclass
@@ -45,13 +60,16 @@ class ArmResult:
     label: str  # what its impressions carry
     viewers: int = 0
     impressions: int = 0
+    requests: int = 0  # responses that showed this arm
+    clicked_requests: int = 0  # of those, the ones with a credited click on this arm's listings
     counts: dict[str, int] = field(default_factory=dict)  # "clicks" -> credited clicks, ...
     metrics: dict[str, Interval] = field(default_factory=dict)  # "clicks_per_impression" -> CTR with its interval
     lift: dict[str, Interval] = field(default_factory=dict)  # metric -> this arm minus the control (not for it)
 
     def as_dict(self) -> dict:
         return {"name": self.name, "recommender": self.recommender, "label": self.label, "viewers": self.viewers,
-                "impressions": self.impressions, "counts": self.counts,
+                "impressions": self.impressions, "requests": self.requests,
+                "clicked_requests": self.clicked_requests, "counts": self.counts,
                 "metrics": {k: v.as_dict() for k, v in self.metrics.items()},
                 "lift": {k: v.as_dict() for k, v in self.lift.items()}}
 
@@ -123,7 +141,7 @@ _EXPOSURES = f"""
     )
 """
 _IMPRESSIONS_SQL = _EXPOSURES + """
-    SELECT viewer, recommender, count(*) FROM imp GROUP BY viewer, recommender
+    SELECT viewer, recommender, count(*), count(DISTINCT request_id) FROM imp GROUP BY viewer, recommender
 """
 _REQUESTS_SQL = _EXPOSURES + "SELECT count(DISTINCT (viewer, request_id)) FROM imp"
 _CLICKS_SQL = _EXPOSURES + f"""
@@ -173,14 +191,14 @@ def experiment_results(*, experiment: Experiment, resamples: int = RESAMPLES, se
         exposed = columns[f"{arm.label}|viewer"]
         arm.viewers = int(exposed.sum())
         arm.impressions = int(columns[f"{arm.label}|impression"].sum())
+        arm.requests = int(columns[f"{arm.label}|requests"].sum())
+        arm.clicked_requests = int(columns[f"{arm.label}|clicked_requests"].sum())
         arm.counts = {event: int(columns[f"{arm.label}|{event}"].sum()) for event in EVENTS}
-        for event in EVENTS:
-            for unit in UNITS:
-                metric = f"{event}_per_{unit}"
-                arm.metrics[metric] = bootstrap.ratio(f"{arm.label}|{event}", f"{arm.label}|{unit}")
-                if arm.label != control:
-                    arm.lift[metric] = bootstrap.difference(f"{control}|{event}", f"{control}|{unit}",
-                                                            f"{arm.label}|{event}", f"{arm.label}|{unit}")
+        for metric, (num, den) in METRIC_PARTS.items():
+            arm.metrics[metric] = bootstrap.ratio(f"{arm.label}|{num}", f"{arm.label}|{den}")
+            if arm.label != control:
+                arm.lift[metric] = bootstrap.difference(f"{control}|{num}", f"{control}|{den}",
+                                                        f"{arm.label}|{num}", f"{arm.label}|{den}")
     preference = None
     if experiment.is_interleaving:
         preference = Preference(
@@ -195,7 +213,8 @@ def experiment_results(*, experiment: Experiment, resamples: int = RESAMPLES, se
 
 
 class _Tally:
-    """Per viewer and arm label: impressions and credited events; per viewer: interleaving verdicts."""
+    """Per viewer and arm label: impressions, responses, clicked responses and credited events; per viewer:
+    interleaving verdicts."""
 
     def __init__(self) -> None:
         self.viewers: set[str] = set()
@@ -210,7 +229,7 @@ class _Tally:
     def columns(self, viewers: list[str], labels: list[str]) -> dict[str, np.ndarray]:
         """One array per (label, what) in `viewers` order; "<label>|viewer" is 1 for a viewer the arm exposed."""
         index = {viewer: i for i, viewer in enumerate(viewers)}
-        whats = ("impression", *EVENTS)
+        whats = ("impression", "requests", "clicked_requests", *EVENTS)
         columns = {f"{label}|{what}": np.zeros(len(viewers)) for label in labels for what in whats}
         columns |= {"preference|margin": np.zeros(len(viewers)), "preference|clicked": np.zeros(len(viewers))}
         for (viewer, label, what), n in self.counts.items():
@@ -223,11 +242,13 @@ class _Tally:
 def _tally(arms: list[Arm], name: str, params: dict) -> _Tally:
     tally = _Tally()
     labels = [arm.label(name) for arm in arms]
-    for viewer, label, n in _rows(_IMPRESSIONS_SQL, params):
+    for viewer, label, n, requests in _rows(_IMPRESSIONS_SQL, params):
         tally.add(viewer, label, "impression", n)
+        tally.add(viewer, label, "requests", requests)
     per_request: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * len(labels))
     for viewer, request_id, label, n in _rows(_CLICKS_SQL, params):
         tally.add(viewer, label, "clicks", n)
+        tally.add(viewer, label, "clicked_requests", 1)  # one row per (viewer, request, label): n >= 1
         per_request[(viewer, request_id)][labels.index(label)] += n
     for viewer, label, action, n in _rows(_DOWNSTREAM_SQL, params):
         tally.add(viewer, label, DOWNSTREAM[action], n)

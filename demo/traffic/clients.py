@@ -8,6 +8,7 @@ pointed at someone else's site.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -19,6 +20,8 @@ BASE_URL_NOT_LOOPBACK = ("--base-url must point at this machine (localhost, 127.
                          "{addresses}. Simulated shoppers write likes, carts and purchases: never aim them elsewhere.")
 BASE_URL_INVALID = "--base-url must be http(s)://host[:port], e.g. http://127.0.0.1:8000; got {url!r}."
 HTTP_TIMEOUT_SECONDS = 30
+# A listing card's link on a page (`marketplace/includes/card.html`): its id, and the request id clicks credit.
+CARD_LINK = re.compile(r'href="/item/(?P<id>[0-9]+)/(?:\?[^"]*?rid=(?P<rid>[0-9a-f]*))?')
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class Shown:
 
 class StorefrontClient(Protocol):
     def home_rows(self, *, k: int) -> Shown: ...
+    def category_page(self, *, category_id: int) -> Shown: ...
     def item_rows(self, *, listing_id: int, k: int) -> Shown: ...
     def item_view(self, *, listing_id: int, request_id: str) -> bool: ...
     def post(self, path: str, data: dict[str, Any]) -> bool: ...
@@ -58,6 +62,13 @@ def base_url_check(url: str) -> str:
     return url.rstrip("/")
 
 
+def _page_shown(html: str, surface: str) -> Shown:
+    """The listings a storefront page links to, in page order, as one row (and the request id its links carry)."""
+    found = [(int(m["id"]), m["rid"] or "") for m in CARD_LINK.finditer(html)]
+    ids = list(dict.fromkeys(listing_id for listing_id, _ in found))
+    return Shown(request_id=next((rid for _, rid in found if rid), ""), rows=[ShownRow(surface, surface, ids)])
+
+
 def _shown(payload: dict) -> Shown:
     return Shown(request_id=payload["request_id"],
                  rows=[ShownRow(row["surface"], row["recommender"], [item["id"] for item in row["items"]])
@@ -75,6 +86,10 @@ class InProcessClient:
 
     def home_rows(self, *, k: int) -> Shown:
         return _shown(self.client.get("/api/recommendations/home/", {"k": k}).json())
+
+    def category_page(self, *, category_id: int) -> Shown:
+        response = self.client.get("/search/", {"category": category_id})
+        return _page_shown(response.content.decode(), "search") if response.status_code == 200 else Shown("", [])
 
     def item_rows(self, *, listing_id: int, k: int) -> Shown:
         response = self.client.get(f"/api/recommendations/item/{listing_id}/", {"k": k})
@@ -110,6 +125,11 @@ class HttpClient:
         response = self.session.get(f"{self.base_url}/api/recommendations/home/", params={"k": k},
                                     timeout=HTTP_TIMEOUT_SECONDS)
         return _shown(response.json())
+
+    def category_page(self, *, category_id: int) -> Shown:
+        response = self.session.get(f"{self.base_url}/search/", params={"category": category_id},
+                                    timeout=HTTP_TIMEOUT_SECONDS)
+        return _page_shown(response.text, "search") if response.status_code == 200 else Shown("", [])
 
     def item_rows(self, *, listing_id: int, k: int) -> Shown:
         response = self.session.get(f"{self.base_url}/api/recommendations/item/{listing_id}/", params={"k": k},

@@ -1,5 +1,9 @@
 """Simulated shopping sessions against the storefront, paced and bounded, and the removal of what they wrote.
 
+Shoppers are returning users: before its first session, a shopper without history browses the category pages of
+its interests and views a few listings it likes there (`WARM_UP_VIEWS`), through the same pages and logging as
+anyone, as a real shopper has done before a personalised homepage has anything to go on.
+
 A session: the homepage rows; the shopper looks down the rows (less often the lower ones) and clicks what it likes
 (`shoppers.click_choice`); on a listing's page it may like, cart, make an offer or buy, as often as the demo
 simulator's users do (scaled by how much it likes the listing), and may follow the page's own rows one step
@@ -16,7 +20,7 @@ import math
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -40,6 +44,8 @@ CLICKS_PER_PAGE = 2  # at most, then the session moves on
 FOLLOW_ITEM_ROWS = 0.4  # chance of looking at a listing page's own rows after viewing it
 SELL_RATE = 0.02  # sessions that end by listing something for sale
 OFFER_DISCOUNT = Decimal("0.85")
+WARM_UP_VIEWS = 4  # listings a returning shopper has viewed before its first homepage (0: arrive brand new)
+WARM_UP_PAGES = 3  # category pages it looks through, at most, to find them
 
 
 class _TimeUp(Exception):
@@ -83,8 +89,10 @@ def shoppers_create(*, users: int, seed: int, catalogue: Catalogue, password: st
 class TrafficRun:
     def __init__(self, *, shoppers: list[Shopper], catalogue: Catalogue, clients: dict[int, StorefrontClient],
                  seed: int, rate: float, deadline: float, max_sessions: int | None,
-                 tick: Callable[[TrafficReport], None] | None = None, sell_rate: float = SELL_RATE) -> None:
+                 tick: Callable[[TrafficReport], None] | None = None, sell_rate: float = SELL_RATE,
+                 warm_up: Sequence[Shopper] = (), warm_up_views: int = WARM_UP_VIEWS) -> None:
         self.shoppers, self.catalogue, self.clients = shoppers, catalogue, clients
+        self.warm_up, self.warm_up_views = list(warm_up), warm_up_views
         self.rng = random.Random(seed + 1)
         self.interval = 1.0 / rate if rate > 0 else 0.0
         self.deadline, self.max_sessions, self.tick, self.sell_rate = deadline, max_sessions, tick, sell_rate
@@ -99,6 +107,8 @@ class TrafficRun:
     def run(self) -> TrafficReport:
         started = time.monotonic()
         try:
+            for shopper in self.warm_up if self.warm_up_views > 0 else []:
+                self._warm_up(shopper)
             while self.max_sessions is None or self.report.sessions < self.max_sessions:
                 self._pace()
                 self._session(self._pick())
@@ -127,6 +137,29 @@ class TrafficRun:
                 raise _TimeUp
         self.next_request_at = max(self.next_request_at, now) + self.interval
         self.report.requests += 1
+
+    def _warm_up(self, shopper: Shopper) -> None:
+        """A returning shopper's earlier visit: a category page of one of its interests (the stronger ones more
+        often), looked through a row of `ROWS_SEEN` at a time, viewing what it likes, until `warm_up_views`."""
+        client = self.clients[shopper.user_id]
+        interests = shopper.spec.interests
+        viewed: set[int] = set()
+        for _ in range(WARM_UP_PAGES):
+            interest = self.rng.choices(interests, weights=[1 / (rank + 1) for rank in range(len(interests))])[0]
+            self._pace()
+            shown = client.category_page(category_id=self.catalogue.leaf_mid.get(interest, interest))
+            ids = [i for i in (shown.rows[0].listing_ids if shown.rows else []) if i not in viewed]
+            for start in range(0, len(ids), ROWS_SEEN):
+                row = ids[start:start + ROWS_SEEN]
+                position = click_choice(self.catalogue, shopper, row, self.rng)
+                if position is None:
+                    continue
+                self._pace()
+                if client.item_view(listing_id=row[position], request_id=shown.request_id):
+                    viewed.add(row[position])
+                    self.report.counts["warm_up_views"] += 1
+                if len(viewed) >= self.warm_up_views:
+                    return
 
     def _session(self, shopper: Shopper) -> None:
         client = self.clients[shopper.user_id]
@@ -208,26 +241,40 @@ def _tasks_inline() -> Iterator[None]:
         current_app.conf.task_always_eager = eager
 
 
+def shoppers_without_history(shoppers: list[Shopper]) -> list[Shopper]:
+    """The shoppers whose accounts have logged nothing yet (the ones to warm up), in order."""
+    active = set(Event.objects.filter(user_id__in=[s.user_id for s in shoppers]).values_list("user_id", flat=True)
+                 .distinct())
+    return [s for s in shoppers if s.user_id not in active]
+
+
 def traffic_simulate(*, users: int, minutes: float, seed: int = 0, rate: float = 20.0, base_url: str | None = None,
                      max_sessions: int | None = None, sell_rate: float = SELL_RATE,
+                     warm_up_views: int = WARM_UP_VIEWS,
                      tick: Callable[[TrafficReport], None] | None = None) -> TrafficReport:
     """Run `users` simulated shoppers for `minutes` (or `max_sessions` sessions) at most `rate` requests a second,
-    in this process, or against the server at `base_url` (loopback only: ApplicationError otherwise)."""
+    in this process, or against the server at `base_url` (loopback only: ApplicationError otherwise). Shoppers
+    without history first view `warm_up_views` listings from category pages (the deadline counts that time)."""
     base = base_url_check(base_url) if base_url else None
     catalogue = Catalogue(seed=seed).load()
     password = f"sim-{random.Random(seed).getrandbits(64):x}"
     shoppers = shoppers_create(users=users, seed=seed, catalogue=catalogue, password=password)
     deadline = time.monotonic() + minutes * 60.0
+    warm_up = shoppers_without_history(shoppers)
+
+    def traffic(clients: dict[int, StorefrontClient]) -> TrafficReport:
+        return TrafficRun(shoppers=shoppers, catalogue=catalogue, clients=clients, seed=seed, rate=rate,
+                          deadline=deadline, max_sessions=max_sessions, tick=tick, sell_rate=sell_rate,
+                          warm_up=warm_up, warm_up_views=warm_up_views).run()
+
     if base is not None:
         clients: dict[int, StorefrontClient] = {
             s.user_id: HttpClient(base, username=s.spec.username, password=password) for s in shoppers}
-        return TrafficRun(shoppers=shoppers, catalogue=catalogue, clients=clients, seed=seed, rate=rate,
-                          deadline=deadline, max_sessions=max_sessions, tick=tick, sell_rate=sell_rate).run()
+        return traffic(clients)
     accounts = get_user_model().objects.in_bulk([s.user_id for s in shoppers])
     clients = {s.user_id: InProcessClient(accounts[s.user_id]) for s in shoppers}
     with _tasks_inline():
-        return TrafficRun(shoppers=shoppers, catalogue=catalogue, clients=clients, seed=seed, rate=rate,
-                          deadline=deadline, max_sessions=max_sessions, tick=tick, sell_rate=sell_rate).run()
+        return traffic(clients)
 
 
 def traffic_delete() -> dict[str, int]:

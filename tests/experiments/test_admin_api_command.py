@@ -47,7 +47,9 @@ def _report(*args: str) -> str:
 def test_report_prints_each_arm_with_intervals_and_the_lift(ab):
     text = _report("home-ab")
     assert "arm control (popularity)" in text and "arm treatment (pwprec)" in text
-    assert "* CTR (clicks per impression)" in text  # the primary metric is starred
+    assert "* Request CTR (page views with a click)" in text  # the primary metric (the default) is starred
+    assert "   CTR (clicks per impression)" in text  # a secondary row
+    assert "responses (" in text and "penalises an arm that shows more rows" in text
     assert "vs control:" in text and "[" in text
     assert "bootstrap over viewers (200 resamples, seed 20)" in text
     assert "viewers per arm vs the split (50%, 50%): chi-square p = " in text
@@ -71,7 +73,7 @@ def test_admin_lists_experiments_and_shows_results_with_plots(admin_client, ab, 
     page = admin_client.get(f"/admin/experiments/experiment/{ab.pk}/results/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert html.count('class="experiment-chart"') == 9  # 8 metrics and the primary metric's difference from the control
+    assert html.count('class="experiment-chart"') == 10  # 9 metrics, the primary metric's difference from the control
     assert 'class="whisker"' in html and "difference from control" in html
     html = admin_client.get(f"/admin/experiments/experiment/{interleaved.pk}/results/").content.decode()
     assert "Interleaving preference" in html and "Sign test p =" in html

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
 import pytest
@@ -9,8 +10,10 @@ from django.utils import timezone
 
 from experiments.models import ExperimentState
 from experiments.results import experiment_results
+from experiments.selectors import arm_for
 from experiments.services import experiment_start
 from marketplace.models import Event, EventAction, Page
+from marketplace.viewers import session_id_for
 from tests.experiments.synthetic import log_ab, log_interleaved
 from tests.factories import ExperimentFactory, ListingFactory, UserFactory
 
@@ -131,7 +134,44 @@ def test_credit_rules_for_clicks_carts_offers_and_purchases(listings):
     assert solo.viewers == 1 and solo.impressions == 2
     assert solo.counts == {"clicks": 1, "carts": 1, "offers": 1, "purchases": 1}
     assert solo.metrics["clicks_per_impression"].estimate == 0.5
+    assert solo.requests == 1 and solo.clicked_requests == 1  # r2 showed nothing of this experiment's
+    assert solo.metrics["request_ctr"].estimate == 1.0
     assert solo.metrics["purchases_per_viewer"].estimate == 1.0
+
+
+def test_request_ctr_and_ctr_per_impression_can_disagree_on_which_arm_is_ahead(listings):
+    # given a long page (24 listings a response) that gets a click on 60% of its responses, and a short one (6
+    # listings) that gets one on 35%: the long page wins per page view but loses per listing logged
+    experiment = _started(salt="pages", arms=[{"name": "short", "recommender": "popularity"},
+                                              {"name": "long", "recommender": "pwprec"}])
+    rng = random.Random(11)
+    now = timezone.now()
+    events = []
+    for v in range(300):
+        viewer = session_id_for(f"pages-viewer-{v}")
+        arm = arm_for(experiment, viewer)
+        size, rate = (24, 0.6) if arm.name == "long" else (6, 0.35)
+        for r in range(3):
+            request_id = f"v{v}r{r}"
+            shown = rng.sample(listings, size)
+            events += [Event(session_id=viewer, listing=listing, action=EventAction.IMPRESSION, page=Page.HOME,
+                             position=p, recommender=arm.label(experiment.name), request_id=request_id,
+                             created_at=now) for p, listing in enumerate(shown)]
+            if rng.random() < rate:
+                events.append(Event(session_id=viewer, listing=rng.choice(shown[:6]), action=EventAction.ITEM_VIEW,
+                                    page=Page.VIP, recommender=arm.label(experiment.name), request_id=request_id,
+                                    created_at=now))
+    Event.objects.bulk_create(events)
+
+    # when
+    short, long = experiment_results(experiment=experiment).arms
+
+    # then
+    assert short.requests == 3 * short.viewers and long.requests == 3 * long.viewers
+    assert long.clicked_requests == long.counts["clicks"]  # one click per clicked response
+    assert 0.5 < long.metrics["request_ctr"].estimate < 0.7 and 0.25 < short.metrics["request_ctr"].estimate < 0.45
+    assert long.lift["request_ctr"].low > 0  # ahead per page view
+    assert long.lift["clicks_per_impression"].high < 0  # behind per impression: the dilution
 
 
 def test_a_draft_has_no_results(listings):

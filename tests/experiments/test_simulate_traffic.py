@@ -49,6 +49,35 @@ def test_shoppers_are_the_same_for_the_same_seed(shop):
     assert (other.leaf_weights, other.log_price_level) != (draw[0].leaf_weights, draw[0].log_price_level)
 
 
+def test_shoppers_arrive_as_returning_users_who_browsed_their_interests(shop):
+    # when: 3 new shoppers warm up (no homepage session yet)
+    report = traffic_simulate(users=3, minutes=3.0, seed=12, rate=0, max_sessions=0, sell_rate=0, warm_up_views=2)
+    # then: each looked at a category page of one of its interests and viewed listings there, logged like anyone's
+    sim_events = Event.objects.filter(user__username__startswith=SIM_PREFIX)
+    views = sim_events.filter(action=EventAction.ITEM_VIEW)
+    assert report.sessions == 0 and views.count() == report.counts["warm_up_views"] > 0
+    assert sim_events.filter(action=EventAction.IMPRESSION, page=Page.SEARCH).exists()
+    assert not sim_events.filter(page=Page.HOME).exists()
+    catalogue = Catalogue(seed=12).load()
+    rng = random.Random(12)
+    users = get_user_model().objects.filter(username__startswith=SIM_PREFIX).order_by("username")
+    for index, user in enumerate(users):
+        shopper = shopper_tastes_draw(catalogue, rng, index=index, username=user.username, user_id=user.pk)
+        browsed = {catalogue.leaf_mid.get(interest, interest) for interest in shopper.spec.interests}
+        viewed = views.filter(user=user)
+        assert viewed.count() <= 2
+        assert all(catalogue.of(listing_id).mid_id in browsed for listing_id in viewed.values_list("listing_id",
+                                                                                                   flat=True))
+    # and the same seed gives the same shoppers, who view the same listings
+    first = sorted(views.values_list("user__username", "listing_id"))
+    traffic_delete()
+    traffic_simulate(users=3, minutes=3.0, seed=12, rate=0, max_sessions=0, sell_rate=0, warm_up_views=2)
+    assert sorted(views.values_list("user__username", "listing_id")) == first
+    # and a shopper with history is not warmed up again
+    again = traffic_simulate(users=3, minutes=3.0, seed=12, rate=0, max_sessions=0, sell_rate=0, warm_up_views=2)
+    assert again.counts["warm_up_views"] == 0
+
+
 def test_in_process_traffic_browses_clicks_and_stops_at_its_bounds(shop):
     # when: 5 shoppers, at most 12 sessions (selling is left to the test below: a first listing loads the encoder)
     report = traffic_simulate(users=5, minutes=3.0, seed=7, rate=0, max_sessions=12, sell_rate=0)

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from demo.traffic.run import SELL_RATE, SIM_PREFIX, TrafficReport, traffic_delete, traffic_simulate
+from demo.traffic.run import SELL_RATE, SIM_PREFIX, WARM_UP_VIEWS, TrafficReport, traffic_delete, traffic_simulate
 from marketplace.errors import ApplicationError
 
 
@@ -39,6 +39,9 @@ class Command(BaseCommand):
         parser.add_argument("--sessions", type=int, default=None, help="stop after this many sessions as well")
         parser.add_argument("--sell-rate", type=float, default=SELL_RATE,
                             help=f"share of sessions that list an item for sale (default {SELL_RATE})")
+        parser.add_argument("--warm-up-views", type=int, default=WARM_UP_VIEWS,
+                            help=f"listings a shopper without history views on category pages before its first "
+                                 f"session, as a returning user has (default {WARM_UP_VIEWS}; 0: brand-new users)")
         parser.add_argument("--delete", action="store_true",
                             help=f"remove every simulated account ('{SIM_PREFIX}...') and what it wrote, then exit")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -70,6 +73,7 @@ class Command(BaseCommand):
             report = traffic_simulate(users=users, minutes=minutes, seed=int(options["seed"]),
                                       rate=float(options["rate"]), base_url=options["base_url"] or None,
                                       max_sessions=options["sessions"], sell_rate=float(options["sell_rate"]),
+                                      warm_up_views=int(options["warm_up_views"]),
                                       tick=tick)
         except ApplicationError as error:
             raise CommandError(error.message) from None

@@ -1,42 +1,57 @@
-"""The sensitivity study behind README.md: simulated shoppers (`demo.traffic`) under A/B and interleaving
-experiments on the home rows, and how many impressions each needs to reach p < 0.05 in the right direction.
+"""The sensitivity study behind README.md: simulated returning shoppers (`demo.traffic`) under A/B and interleaving
+experiments on the home rows, repeated over seeds, and how many impressions (and requests) each kind needs before
+its test is significant in the treatment's direction and stays so.
 
+    .venv/bin/python manage.py shell -c "exec(open('docs/evaluation/experiments/sensitivity.py').read()); pilot()"
     .venv/bin/python manage.py shell -c "exec(open('docs/evaluation/experiments/sensitivity.py').read()); run()"
     .venv/bin/python manage.py shell -c "exec(open('docs/evaluation/experiments/sensitivity.py').read()); analyse()"
 
-`run` runs each (pair, kind) experiment in turn with fresh shoppers, saves every experiment's requests (per request:
-its viewer, time, impressions and credited clicks per arm) to `RAW`, and its final results (bootstrap intervals,
-sign test) to `RESULTS`; `analyse` splits each run's shoppers into disjoint groups (independent replicates), walks
-each group's requests in time order and finds the first point from which the test stays significant in the right
-direction; it writes `SUMMARY` and the plot.
+`pilot` warms up shoppers with no experiment running and measures the ground truth (`truth`) of every arm before
+any experiment is run. `run` runs each (pair, kind, seed) experiment in turn with fresh shoppers, saves its requests
+(per request: viewer, time, impressions and credited clicks per arm) to `RAW`, its final results (bootstrap
+intervals, sign test) and the ground truth of its shoppers at its end to `RESULTS`; `run(HEAVY_PLAN, HEAVY_USERS)`
+gives the first configuration's runs (few shoppers, many sessions each), kept apart in the summary as "heavy".
+`analyse` walks each run's requests in time order, finds the point from which its test stays significant in the
+treatment's direction, and writes `SUMMARY` and the plot.
 """
 
 from __future__ import annotations
 
-import hashlib
+import gzip
 import json
 import math
+import statistics
 import time
 from collections import defaultdict
 from pathlib import Path
-from statistics import median
 
 HERE = Path("docs/evaluation/experiments")
-RAW = Path("/tmp/h6/sensitivity_raw.json")
+RAW = HERE / "requests.json.gz"
 RESULTS = HERE / "results.json"
 SUMMARY = HERE / "summary.json"
 PLOT = HERE / "sensitivity.png"
-PAIRS = {  # (control, treatment): the treatment is expected to win
+PAIRS = {  # (control, treatment)
     "clear": ({"name": "popularity", "recommender": "popularity"}, {"name": "pwprec", "recommender": "pwprec"}),
     "subtle": ({"name": "content", "recommender": "content"}, {"name": "pwprec", "recommender": "pwprec"}),
 }
-PLAN = [("clear", "ab", 6.0), ("clear", "interleaving", 4.0), ("subtle", "ab", 4.0), ("subtle", "interleaving", 3.0)]
-USERS = 40
-GROUPS = 4  # disjoint shopper groups per run: the replicates
+SEEDS = (5000, 5100, 5200, 5300, 5400)
+USERS = 70  # per run: enough that each shopper has a few sessions, as in a real few-minute window
+PLAN = [(pair, kind, seed + offset, minutes) for seed in SEEDS
+        for pair, kind, offset, minutes in (("clear", "ab", 0, 3.0), ("clear", "interleaving", 50, 4.5))]
+# The first configuration tried: 24 shoppers for 5 minutes each, so a few had 100-226 sessions (kept apart).
+HEAVY_SEEDS = (4000, 4100)
+HEAVY_PLAN = [(pair, kind, seed + offset, 5.0) for seed in HEAVY_SEEDS
+              for pair, kind, offset in (("clear", "ab", 0), ("clear", "interleaving", 50))]
+HEAVY_USERS = 24
+TRUTH_SHOPPERS = 30  # the ground truth of a run is measured on its first shoppers (it costs ~0.5 s a shopper)
 ALPHA = 0.05
+PILOT_SEED = 900
+AB_METRICS = ("request_ctr", "ctr", "clicks_per_viewer")
 
 
-def run(plan=PLAN, users: int = USERS, seed: int = 1000) -> None:
+def run(plan=PLAN, users: int = USERS, stop_at: str | None = None) -> None:
+    """Each planned run: a fresh experiment, `users` new shoppers (warmed up inside the run's minutes), then stop,
+    results and truth. `stop_at` ("HH:MM" UTC): no run starts that could end after it."""
     import torch
 
     from demo.traffic.run import traffic_simulate
@@ -44,146 +59,202 @@ def run(plan=PLAN, users: int = USERS, seed: int = 1000) -> None:
     from experiments.selectors import running_experiments_forget
     from experiments.services import experiment_create, experiment_start, experiment_stop
 
-    torch.set_num_threads(1)  # a shared, loaded 2-core machine: one thread per process is faster than contention
-    raw = json.loads(RAW.read_text()) if RAW.exists() else {}
+    torch.set_num_threads(1)  # a shared 2-core machine: one thread per process is faster than contention
+    raw = _raw()
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    for n, (pair, kind, minutes) in enumerate(plan):
-        name = f"sim-{pair}-{kind[:2]}-{int(time.time()) % 100000}"
-        experiment = experiment_create(name=name, surface="home_rows", kind=kind, arms=list(PAIRS[pair]))
+    for pair, kind, seed, minutes in plan:
+        key = f"{pair}/{kind}/{seed}"
+        if key in results:
+            continue
+        if stop_at is not None and time.strftime("%H:%M", time.gmtime(time.time() + minutes * 60 + 60)) > stop_at:
+            print("no time left for", key, flush=True)
+            break
+        name = f"sim-{pair[:2]}-{kind[:2]}-{seed}"
+        experiment = experiment_create(name=name, surface="home_rows", kind=kind, arms=list(PAIRS[pair]),
+                                       primary_metric="preference" if kind == "interleaving" else "request_ctr")
         experiment_start(experiment_id=experiment.pk)
         running_experiments_forget()
         try:
-            report = traffic_simulate(users=users, minutes=minutes, seed=seed + 10 * n, rate=0, sell_rate=0)
+            report = traffic_simulate(users=users, minutes=minutes, seed=seed, rate=0, sell_rate=0)
         finally:
             experiment = experiment_stop(experiment_id=experiment.pk)
             running_experiments_forget()
-        key = f"{pair}/{kind}"
         raw[key] = _requests(experiment)
         final = experiment_results(experiment=experiment).as_dict()
-        final["traffic"] = {"line": report.line(), "minutes": minutes, "users": users, "seed": seed + 10 * n}
+        final["traffic"] = {"line": report.line(), "minutes": minutes, "users": users, "seed": seed,
+                            "seconds": report.seconds, "requests": report.requests}
+        final["truth"] = truth(seed, [arm["recommender"] for arm in PAIRS[pair]], limit=TRUTH_SHOPPERS)
         results[key] = final
-        RAW.parent.mkdir(parents=True, exist_ok=True)
-        RAW.write_text(json.dumps(raw))
+        with gzip.open(RAW, "wt") as out:
+            json.dump(raw, out)
         RESULTS.write_text(json.dumps(results, indent=1, default=str))
-        print(key, report.line(), flush=True)
+        print(key, report.line(), json.dumps(final["truth"]["mean"]), flush=True)
+
+
+def pilot(seed: int = PILOT_SEED, users: int = 40) -> dict:
+    """Ground truth before any experiment: `users` shoppers warmed up (no sessions, no experiment running), then
+    every arm's truth for them."""
+    from demo.traffic.run import traffic_simulate
+
+    report = traffic_simulate(users=users, minutes=10.0, seed=seed, rate=0, max_sessions=0, sell_rate=0)
+    found = truth(seed, ["popularity", "pwprec", "content"])
+    found["warm_up"] = report.line()
+    summary = json.loads(SUMMARY.read_text()) if SUMMARY.exists() else {}
+    summary["pilot_truth"] = found
+    SUMMARY.write_text(json.dumps(summary, indent=1))
+    print(json.dumps(found["mean"], indent=1))
+    return found
+
+
+def _raw() -> dict:
+    if not RAW.exists():
+        return {}
+    with gzip.open(RAW, "rt") as stream:
+        return json.load(stream)
 
 
 def _requests(experiment) -> list[dict]:
-    """Per request of the experiment: viewer, time, impressions and credited clicks of each arm (index 0, 1)."""
+    """Per request of the experiment: viewer, time, impressions and credited clicks of each arm (index 0, 1); a
+    click is a view by the same viewer of a listing that request showed, under its request id (as results.py)."""
     from marketplace.models import Event, EventAction
 
     labels = [arm.label(experiment.name) for arm in experiment.arm_list]
     per: dict[str, dict] = {}
-    for user_id, request_id, label, at in Event.objects.filter(
+    team: dict[tuple[str, int], int] = {}
+    for user_id, request_id, listing_id, label, at in Event.objects.filter(
             action=EventAction.IMPRESSION, recommender__in=labels,
             created_at__gte=experiment.started_at, created_at__lt=experiment.stopped_at,
-    ).values_list("user_id", "request_id", "recommender", "created_at"):
+    ).values_list("user_id", "request_id", "listing_id", "recommender", "created_at"):
         row = per.setdefault(request_id, {"user": user_id, "t": at.timestamp(), "imp": [0, 0], "clk": [0, 0]})
         row["imp"][labels.index(label)] += 1
-    for request_id, label, _listing in Event.objects.filter(
-            action=EventAction.ITEM_VIEW, request_id__in=list(per), recommender__in=labels,
-    ).values_list("request_id", "recommender", "listing_id").distinct():
-        per[request_id]["clk"][labels.index(label)] += 1
+        team[(request_id, listing_id)] = labels.index(label)
+    for user_id, request_id, listing_id in Event.objects.filter(
+            action=EventAction.ITEM_VIEW, request_id__in=list(per),
+    ).values_list("user_id", "request_id", "listing_id").distinct():
+        arm = team.get((request_id, listing_id))
+        if arm is not None and per[request_id]["user"] == user_id:
+            per[request_id]["clk"][arm] += 1
     return sorted(per.values(), key=lambda r: r["t"])
 
 
-def _group(user_id: int) -> int:
-    return int(hashlib.sha256(str(user_id).encode()).hexdigest(), 16) % GROUPS
+def truth(seed: int, recommenders: list[str], limit: int | None = None) -> dict:
+    """What the shoppers of `seed` themselves prefer, under their own click model (`demo.traffic`), from their
+    history now: per recommender, the chance that a page of its home rows (as served: its rows, then the popular
+    row, 12 listings each, available ones only) gets a click, a shopper looking at the first 6 of each row and at
+    the next row with chance 0.75 ("page": what request CTR measures), and the chance of a click on the first 6 of
+    its merged ranking shown alone ("top6": what an interleaved row draws from)."""
+    import random
+
+    from django.contrib.auth import get_user_model
+
+    from demo.traffic.run import ROW_ATTENTION, ROWS_SEEN
+    from demo.traffic.shoppers import NO_CLICK, POSITION_PENALTY, Catalogue, shopper_tastes_draw
+    from recommender.serving.retrieval import listing_ids_available
+    from recommender.surfaces.candidates import ViewerHistory, popular_listing_ids
+    from recommender.surfaces.compute import _home_rows, home_arm_ranking
+    from recommender.surfaces.serve import slate_fill
+    from recommender.surfaces.types import StoredRow
+
+    catalogue = Catalogue(seed=seed).load()
+    rng = random.Random(seed)  # the shoppers' tastes are the first draws of the seed (shoppers_create)
+
+    def row_chance(shopper, ids: list[int]) -> float:
+        mass = sum(math.exp(catalogue.liking(shopper, i) - POSITION_PENALTY * p) for p, i in enumerate(ids))
+        return mass / (mass + math.exp(NO_CLICK)) if ids else 0.0
+
+    def page_chance(shopper, rows: list[list[int]]) -> float:
+        stopped, unclicked = 0.0, 1.0  # P(no click and stopped above row d); P(reached row d with no click)
+        for depth, ids in enumerate(rows):
+            if depth:
+                stopped += unclicked * (1 - ROW_ATTENTION)
+                unclicked *= ROW_ATTENTION
+            unclicked *= 1 - row_chance(shopper, ids[:ROWS_SEEN])
+        return 1 - stopped - unclicked
+
+    chances: dict[str, dict[str, list[float]]] = {r: {"page": [], "top6": []} for r in recommenders}
+    users = get_user_model().objects.filter(username__startswith=f"sim_s{seed}_").order_by("username")[:limit]
+    popular = StoredRow("home_popular", "Popular right now", "popularity", popular_listing_ids())
+    for index, user in enumerate(users):
+        shopper = shopper_tastes_draw(catalogue, rng, index=index, username=user.username, user_id=user.pk)
+        history = ViewerHistory.read(user.pk)
+        recent = history.recent_listing_ids()
+        for recommender in recommenders:
+            rows = _home_rows(recommender, history, recent, {})
+            page, _ = slate_fill([*rows, popular], viewer_id=user.pk, k=12)
+            chances[recommender]["page"].append(page_chance(shopper, [[c.pk for c in r.listings] for r in page]))
+            ranking = home_arm_ranking(rows)
+            available = listing_ids_available(ranking, viewer_id=user.pk)
+            chances[recommender]["top6"].append(row_chance(shopper, [i for i in ranking if i in available][:6]))
+    return {"shoppers": len(users),
+            "mean": {r: {k: round(statistics.mean(v), 4) if v else None for k, v in c.items()}
+                     for r, c in chances.items()}}
 
 
-def _ab_p(per_user: dict[int, list[float]], metric: str) -> tuple[float, float] | None:
-    """Treatment minus control, and its two-sided p, viewers as the units: CTR (clicks per impression, the delta
-    method for each arm's ratio) or clicks per viewer (Welch)."""
+def _ratio_p(per_viewer: list[tuple[float, float]], other: list[tuple[float, float]]) -> tuple[float, float] | None:
+    """Treatment minus control of a ratio of sums over viewers (num / den), and its two-sided p by the delta
+    method, viewers as the units (the same estimate as experiments.results, with a normal interval: cheap enough
+    to recompute after every request)."""
     from scipy.stats import norm
 
     parts = []
-    for arm in (0, 1):
-        rows = [(v[2 * arm], v[2 * arm + 1]) for v in per_user.values() if v[2 * arm] > 0]  # (imps, clicks)
+    for rows in (other, per_viewer):
         n = len(rows)
-        if n < 2:
+        den = sum(d for d, _ in rows)
+        if n < 2 or not den:
             return None
-        if metric == "ctr":
-            imps = sum(r[0] for r in rows)
-            value = sum(r[1] for r in rows) / imps
-            var = sum((c - value * i) ** 2 for i, c in rows) / (n - 1) / (n * (imps / n) ** 2)
-        else:
-            value = sum(r[1] for r in rows) / n
-            var = sum((c - value) ** 2 for _, c in rows) / (n - 1) / n
-        parts.append((value, var))
+        value = sum(c for _, c in rows) / den
+        variance = sum((c - value * d) ** 2 for d, c in rows) / (n - 1) / (n * (den / n) ** 2)
+        parts.append((value, variance))
     diff = parts[1][0] - parts[0][0]
     se = math.sqrt(parts[0][1] + parts[1][1])
-    return diff, (2 * norm.sf(abs(diff) / se) if se > 0 else 1.0)
+    return diff, (2 * norm.sf(abs(diff) / se) if se > 0 else (0.0 if diff else 1.0))
 
 
-def _needed(rows: list[dict], kind: str, sign: int,
-            metric: str = "ctr") -> tuple[int | None, list[tuple[int, float]], int]:
-    """Impressions after which the test is, and stays, significant in the direction `sign` (+1: the treatment
-    wins, -1: the control wins); the p-value curve (1 while the estimate points the other way); the total."""
+def _ab_p(per_user: dict[int, list[float]], metric: str) -> tuple[float, float] | None:
+    """Per viewer: [imp, clicks, requests, clicked requests] of the arm it was in, and the arm (index 4)."""
+    columns = {"request_ctr": (2, 3), "ctr": (0, 1), "clicks_per_viewer": (None, 1)}[metric]
+    arms: list[list[tuple[float, float]]] = [[], []]
+    for values in per_user.values():
+        den = 1.0 if columns[0] is None else values[columns[0]]
+        arms[int(values[4])].append((den, values[columns[1]]))
+    return _ratio_p(arms[1], arms[0])
+
+
+def _needed(rows: list[dict], kind: str, metric: str) -> dict:
+    """The impressions and requests after which the test is, and stays, significant with the treatment ahead; the
+    p-value curve (1 while the estimate points the other way); the totals."""
     from scipy.stats import binomtest
 
-    curve: list[tuple[int, float]] = []
+    curve: list[tuple[int, int, float]] = []
     impressions = 0
-    per_user: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
+    per_user: dict[int, list[float]] = defaultdict(lambda: [0.0] * 5)
     wins = [0, 0]
-    step = max(1, len(rows) // 200)
     for i, row in enumerate(rows):
         impressions += sum(row["imp"])
         if kind == "ab":
             arm = 0 if row["imp"][0] else 1
-            per_user[row["user"]][2 * arm] += row["imp"][arm]
-            per_user[row["user"]][2 * arm + 1] += row["clk"][arm]
-        elif row["clk"][0] != row["clk"][1]:
-            wins[int(row["clk"][1] > row["clk"][0])] += 1
-        if i % step and i != len(rows) - 1:
-            continue
-        if kind == "ab":
+            values = per_user[row["user"]]
+            values[0] += row["imp"][arm]
+            values[1] += row["clk"][arm]
+            values[2] += 1
+            values[3] += row["clk"][arm] > 0
+            values[4] = arm
             tested = _ab_p(per_user, metric)
-            p = 1.0 if tested is None or tested[0] * sign <= 0 else tested[1]
+            p = 1.0 if tested is None or tested[0] <= 0 else tested[1]
         else:
+            if row["clk"][0] != row["clk"][1]:
+                wins[int(row["clk"][1] > row["clk"][0])] += 1
             decided = wins[0] + wins[1]
-            p = binomtest(wins[1], decided, 0.5).pvalue if decided and (wins[1] - wins[0]) * sign > 0 else 1.0
-        curve.append((impressions, float(p)))
+            p = float(binomtest(wins[1], decided, 0.5).pvalue) if decided and wins[1] > wins[0] else 1.0
+        curve.append((impressions, i + 1, p))
     needed = None
-    for at, p in reversed(curve):
-        if p >= ALPHA:
+    for at in reversed(curve):
+        if at[2] >= ALPHA:
             break
         needed = at
-    return needed, curve, impressions
-
-
-def ground_truth(pair: str) -> dict:
-    """What the shoppers themselves prefer: the chance, under their own click model (`demo.traffic.shoppers`), that
-    they click one of the first 6 listings of each arm's ranking shown alone, averaged over the interleaving run's
-    shoppers (their last stored slates, available listings only)."""
-    import random
-    import statistics
-
-    from django.contrib.auth import get_user_model
-
-    from demo.traffic.shoppers import NO_CLICK, POSITION_PENALTY, Catalogue, shopper_tastes_draw
-    from marketplace.models import Listing
-    from recommender.surfaces.store import slate_get
-
-    seed = json.loads(RESULTS.read_text())[f"{pair}/interleaving"]["traffic"]["seed"]
-    catalogue = Catalogue(seed=seed).load()
-    rng = random.Random(seed)
-    likings: list[list[float]] = [[], []]
-    users = get_user_model().objects.filter(username__startswith=f"sim_s{seed}_").order_by("username")
-    for index, user in enumerate(users):
-        shopper = shopper_tastes_draw(catalogue, rng, index=index, username=user.username, user_id=user.pk)
-        slate = slate_get(f"home:{user.pk}")
-        if slate is None or "interleave" not in slate.extra:
-            continue
-        lists = slate.extra["interleave"]
-        available = set(Listing.objects.available_to(user.pk).filter(
-            pk__in=[i for ids in lists for i in ids]).values_list("pk", flat=True))
-        for arm, ids in enumerate(lists):
-            top = [i for i in ids if i in available][:6]
-            mass = sum(math.exp(catalogue.liking(shopper, i) - POSITION_PENALTY * p) for p, i in enumerate(top))
-            likings[arm].append(mass / (mass + math.exp(NO_CLICK)))
-    means = [statistics.mean(values) if values else None for values in likings]
-    better = 1 if means[0] is not None and means[1] is not None and means[1] > means[0] else -1
-    return {"shoppers": len(likings[0]), "click_chance_top6": means, "sign": better}
+    return {"impressions": needed[0] if needed else None, "requests": needed[1] if needed else None,
+            "total_impressions": impressions, "total_requests": len(rows), "final_p": curve[-1][2] if curve else None,
+            "curve": curve}
 
 
 def analyse() -> dict:
@@ -192,45 +263,82 @@ def analyse() -> dict:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    raw = json.loads(RAW.read_text())
-    summary: dict = {"truth": {pair: ground_truth(pair) for pair in PAIRS
-                               if f"{pair}/interleaving" in json.loads(RESULTS.read_text())}}
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
-    for ax, pair in zip(axes, PAIRS, strict=True):
-        sign = summary["truth"].get(pair, {}).get("sign", 1)
-        for kind, metric, colour in (("ab", "ctr", "tab:blue"), ("ab", "clicks_per_viewer", "tab:green"),
-                                     ("interleaving", "preference", "tab:orange")):
-            rows = raw.get(f"{pair}/{kind}")
-            if not rows:
+    raw = _raw()
+    results = json.loads(RESULTS.read_text())
+    summary: dict = json.loads(SUMMARY.read_text()) if SUMMARY.exists() else {}
+    summary["runs"] = {}
+    fig, ax = plt.subplots(figsize=(9, 5))
+    colours = {"request_ctr": "tab:blue", "ctr": "tab:grey", "clicks_per_viewer": "tab:green",
+               "preference": "tab:orange"}
+    labelled: set[str] = set()
+    for key, rows in sorted(raw.items()):
+        pair, kind, seed = key.split("/")
+        final = results[key]
+        config = _config(int(seed))
+        entry: dict = {"config": config, "truth": final["truth"]["mean"], "traffic": final["traffic"]["line"]}
+        for metric in AB_METRICS if kind == "ab" else ("preference",):
+            found = _needed(rows, kind, metric)
+            curve = found.pop("curve")
+            entry[metric] = found
+            if metric != "ctr" and config == "main":
+                ax.plot([c[0] for c in curve], [c[2] for c in curve], color=colours[metric], alpha=0.6,
+                        label=f"{kind}: {metric}" if metric not in labelled else None)
+                labelled.add(metric)
+        control, treatment = final["arms"]
+        if kind == "ab":
+            entry["final"] = {metric: {"control": control["metrics"][metric], "treatment": treatment["metrics"][metric],
+                                       "lift": treatment["lift"][metric]}
+                              for metric in ("request_ctr", "clicks_per_impression", "clicks_per_viewer")}
+            entry["final"]["sample_ratio_p"] = final["sample_ratio_p"]
+        else:
+            entry["final"] = final["preference"]
+        summary["runs"][key] = entry
+    for pair, config in ((pair, config) for pair in PAIRS for config in ("main", "heavy")):
+        medians = {}
+        for kind, metric in (("ab", "request_ctr"), ("ab", "ctr"), ("ab", "clicks_per_viewer"),
+                             ("interleaving", "preference")):
+            runs = [e[metric] for k, e in summary["runs"].items()
+                    if k.startswith(f"{pair}/{kind}/") and e["config"] == config]
+            if not runs:
                 continue
-            groups = defaultdict(list)
-            for row in rows:
-                groups[_group(row["user"])].append(row)
-            found = []
-            for g, group_rows in sorted(groups.items()):
-                needed, curve, total = _needed(group_rows, kind, sign, metric)
-                found.append({"group": g, "requests": len(group_rows), "impressions": total, "needed": needed})
-                ax.plot([c[0] for c in curve], [c[1] for c in curve], color=colour, alpha=0.7,
-                        label=f"{kind}: {metric}" if g == min(groups) else None)
-            summary[f"{pair}/{kind}/{metric}"] = found
-        ax.axhline(ALPHA, color="grey", linestyle="--", linewidth=1)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_ylim(1e-6, 1.5)
-        ax.set_xlabel("impressions (cumulative, one shopper group)")
-        ax.set_title(f"{pair}: {PAIRS[pair][1]['name']} vs {PAIRS[pair][0]['name']} (truth: "
-                     f"{PAIRS[pair][1 if sign > 0 else 0]['name']} better)")
-        ax.legend()
-    axes[0].set_ylabel("p-value in the true direction (1 while pointing the other way)")
+            medians[f"{kind}/{metric}"] = {
+                "runs": len(runs), "decided": sum(r["impressions"] is not None for r in runs),
+                # a run that never decided counts as needing more than it had (infinity) in the median
+                "median_impressions": _median([r["impressions"] for r in runs]),
+                "median_requests": _median([r["requests"] for r in runs]),
+            }
+        il = medians.get("interleaving/preference")
+        for metric in AB_METRICS:
+            ab = medians.get(f"ab/{metric}")
+            if ab and il and il["median_impressions"] and ab["median_impressions"]:
+                medians[f"ratio/{metric}"] = {
+                    "impressions": ab["median_impressions"] / il["median_impressions"],
+                    "requests": ab["median_requests"] / il["median_requests"] if il["median_requests"] else None}
+        if medians:
+            summary[f"{pair}/{config}"] = medians
+    ax.axhline(ALPHA, color="black", linestyle="--", linewidth=1)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_ylim(1e-8, 1.5)
+    ax.set_xlabel("impressions logged under the experiment (cumulative, one run)")
+    ax.set_ylabel("p-value with pwprec ahead (1 while behind)")
+    ax.set_title("pwprec vs popularity on the home rows: A/B (request CTR, clicks per viewer) vs interleaving, "
+                 f"{len(SEEDS)} seeds each", fontsize=10)
+    ax.legend()
     fig.tight_layout()
     fig.savefig(PLOT, dpi=110)
-    for pair in PAIRS:
-        il = summary.get(f"{pair}/interleaving/preference", [])
-        for metric in ("ctr", "clicks_per_viewer"):
-            ab = summary.get(f"{pair}/ab/{metric}", [])
-            ratios = [a["needed"] / b["needed"] for a, b in zip(ab, il, strict=False) if a["needed"] and b["needed"]]
-            summary[f"{pair}/ratio/{metric}"] = {"per_group": ratios,
-                                                 "median": median(ratios) if ratios else None}
     SUMMARY.write_text(json.dumps(summary, indent=1))
-    print(json.dumps(summary, indent=1))
+    print(json.dumps({k: v for k, v in summary.items() if k != "runs"}, indent=1))
     return summary
+
+
+def _config(seed: int) -> str:
+    """"heavy" for the first configuration's runs (`HEAVY_PLAN`), "main" for the study's (`PLAN`)."""
+    return "heavy" if seed - seed % 100 in HEAVY_SEEDS else "main"
+
+
+def _median(values: list) -> float | None:
+    """The median, a run that never decided counting as infinitely many; None when most never decided."""
+    ordered = sorted(math.inf if v is None else v for v in values)
+    middle = statistics.median(ordered) if ordered else None
+    return None if middle is None or math.isinf(middle) else middle

@@ -7,7 +7,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from experiments.models import PrimaryMetric
-from experiments.results import METRICS, experiment_results, interval_text
+from experiments.results import METRICS, REQUEST_CTR_NOTE, experiment_results, interval_text
 from experiments.selectors import experiment_get
 from experiments.stats import RESAMPLES, SEED
 from marketplace.errors import ApplicationError
@@ -16,8 +16,9 @@ LABELS = dict(PrimaryMetric.choices)
 
 
 class Command(BaseCommand):
-    help = ("Per-arm CTR, add-to-carts, offers and purchases per viewer and per impression with 95%% bootstrap "
-            "intervals over viewers, differences from the control (first arm), and the interleaving preference.")
+    help = ("Per-arm request CTR (page views with a click), and CTR, add-to-carts, offers and purchases per viewer "
+            "and per impression, with 95%% bootstrap intervals over viewers, differences from the control (first "
+            "arm), and the interleaving preference.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("name", help="the experiment's name")
@@ -51,7 +52,8 @@ class Command(BaseCommand):
         control = results.arms[0]
         for arm in results.arms:
             out.write("")
-            out.write(f"arm {arm.name} ({arm.recommender}): {arm.viewers} viewers, {arm.impressions} impressions, "
+            out.write(f"arm {arm.name} ({arm.recommender}): {arm.viewers} viewers, {arm.requests} responses "
+                      f"({arm.clicked_requests} clicked), {arm.impressions} impressions, "
                       + ", ".join(f"{n} {event}" for event, n in arm.counts.items()))
             for metric in METRICS:
                 marker = "*" if metric == experiment.primary_metric else " "
@@ -59,6 +61,8 @@ class Command(BaseCommand):
                 if metric in arm.lift:
                     line += f"   vs {control.name}: {interval_text(arm.lift[metric])}"
                 out.write(line)
+        out.write("")
+        out.write(REQUEST_CTR_NOTE)
         if results.preference is not None:
             p = results.preference
             a, b = results.arms[0].name, results.arms[1].name
