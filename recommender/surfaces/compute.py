@@ -73,11 +73,13 @@ def home_compute(*, history: ViewerHistory) -> StoredSlate:
     if experiment is not None and experiment.is_interleaving:
         slate.extra["experiment"] = experiment.name
         slate.extra["interleave"] = [
-            home_arm_ranking(_home_rows(arm.model, history, recent, slate.versions)) for arm in experiment.arm_list
+            home_arm_ranking(_home_rows(arm.model, history, recent, slate.versions, choices=choices))
+            for arm in experiment.arm_list
         ]
     else:
         arm = arm_for(experiment, f"u{viewer_id}") if experiment is not None else None
-        slate.rows = _home_rows(arm.model if arm is not None else None, history, recent, slate.versions)
+        slate.rows = _home_rows(arm.model if arm is not None else None, history, recent, slate.versions,
+                                choices=choices)
         if experiment is not None and arm is not None:
             # impressions name the arm: the experiment's results read them back
             slate.extra["experiment"] = experiment.name
@@ -89,14 +91,15 @@ def home_compute(*, history: ViewerHistory) -> StoredSlate:
 
 
 def _home_rows(source: str | None, history: ViewerHistory, recent: list[int],
-               versions: dict[str, int]) -> list[StoredRow]:
+               versions: dict[str, int], *, choices: dict[str, str]) -> list[StoredRow]:
     """The personal home rows from `source` (None: the product's choice, `_home_rows_chosen`), or an experiment
     arm's recommender: "pwprec" / "mercatran" (the models' rows when served), "content", "cooccurrence", "ranker"
-    (the baselines re-ranked), or "popularity" (no personal rows: the shared row only)."""
+    (the baselines re-ranked), or "popularity" (no personal rows: the shared row only). `choices`: the slots'
+    choices the slate records, read once per slate."""
     if not recent:
         return []
     if source is None:
-        return _home_rows_chosen(history, recent, versions)
+        return _home_rows_chosen(history, recent, versions, choices)
     viewer_id = history.user_id
     rows: list[StoredRow] = []
     if source in ("pwprec", "mercatran"):
@@ -113,14 +116,14 @@ def _home_rows(source: str | None, history: ViewerHistory, recent: list[int],
     return rows
 
 
-def _home_rows_chosen(history: ViewerHistory, recent: list[int], versions: dict[str, int]) -> list[StoredRow]:
+def _home_rows_chosen(history: ViewerHistory, recent: list[int], versions: dict[str, int],
+                      choices: dict[str, str]) -> list[StoredRow]:
     """The product's home rows: per slot the contender chosen on the evidence: a model's rows, a baseline's
     ("content": content kNN "for you" rows; "cooccurrence": "next up" from the last item viewed), or none
     ("popularity": the shared "popular now" row stands for it). Without a choice, or when the chosen model no
     longer serves: the served models' rows, else the slot's baseline; so is a chosen model that has no vectors
     for this viewer yet. Then the ranker re-ranks them."""
     viewer_id = history.user_id
-    choices = served_choices(wait=True)
     for_you_slot, next_up_slot = SLOTS["home_for_you"], SLOTS["home_next_up"]
     served = {name: model for name in (*for_you_slot.models, *next_up_slot.models)
               if (model := served_model(name, wait=True)) is not None}
