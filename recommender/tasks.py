@@ -16,6 +16,7 @@ from marketplace.background import enqueue_on_commit
 from marketplace.cache import CACHE_ERRORS
 from marketplace.models import MODEL_VECTOR_COLUMNS
 from recommender.serving import loading as serving
+from recommender.serving.slots import SLOTS
 from recommender.surfaces.store import PENDING_SECONDS as SLATE_PENDING_SECONDS
 from recommender.surfaces.store import slate_pending_key
 
@@ -138,8 +139,6 @@ def slot_models_retrain() -> list[str]:
     """Beat (`RECOMMENDER_SLOT_RETRAIN_SECONDS`, daily by default): retrain every model that contends for a serving
     slot on the data as it is now; each retrain re-decides its slots, so the surfaces switch from a baseline to the
     model (or back) as the marketplace's data grows. Returns the models queued."""
-    from recommender.serving.slots import SLOTS
-
     names = sorted({name for slot in SLOTS.values() for name in slot.models})
     for name in names:
         # straight to the broker, as `demo` queues training: the outbox would re-send a task that runs for hours

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 from types import FrameType
 
 from django.conf import settings
@@ -184,8 +185,7 @@ class Command(BaseCommand):
         # Each process logs to its own file: the terminal keeps the demo's progress lines and the URL in view.
         logs = settings.BASE_DIR / ".data" / "logs"
         logs.mkdir(parents=True, exist_ok=True)
-        processes = {name: subprocess.Popen(cmd, env=env, stdout=(logs / f"{name}.log").open("ab"),
-                                            stderr=subprocess.STDOUT) for name, cmd in commands.items()}
+        processes = {name: _logged_popen(cmd, env=env, log=logs / f"{name}.log") for name, cmd in commands.items()}
         config = [f"--{name}={options[name]}" for name in ("users", "listings", "days", "seed")]
         background = {
             step: subprocess.Popen([python, "manage.py", "demo", "--background-step", step, *config], env=env,
@@ -247,6 +247,12 @@ class Command(BaseCommand):
                 pass
             time.sleep(0.5)
         return False
+
+
+def _logged_popen(command: list[str], *, env: dict[str, str], log: Path) -> subprocess.Popen:
+    """Start `command` with its output appended to `log` (the child keeps the file open; this process need not)."""
+    with log.open("ab") as output:
+        return subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
 
 
 def _live_units(unit_type: str) -> bool:
