@@ -17,7 +17,7 @@ from experiments.services import experiment_start, experiment_stop
 from marketplace.errors import ApplicationError
 
 # What the assignment depends on: fixed once an experiment has started, or viewers would change arms mid-way.
-FROZEN_WHEN_STARTED = ["name", "surface", "kind", "arms", "weights", "salt", "primary_metric"]
+FROZEN_WHEN_STARTED = ["name", "surface", "kind", "layout", "arms", "weights", "salt", "primary_metric"]
 METRIC_LABELS = dict(PrimaryMetric.choices)
 
 
@@ -28,7 +28,7 @@ class ExperimentAdmin(admin.ModelAdmin):
     list_filter = ["state", "surface", "kind"]
     search_fields = ["name", "description"]
     actions = ["start", "stop"]
-    fields = ["name", "description", "surface", "kind", "arms", "weights", "salt", "primary_metric", "state",
+    fields = ["name", "description", "surface", "kind", "layout", "arms", "weights", "salt", "primary_metric", "state",
               "started_at", "stopped_at"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Experiment | None = None) -> list[str]:

@@ -17,8 +17,9 @@ from experiments.selectors import experiment_get, experiment_list
 class ExperimentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Experiment
+        # not the salt: with it, anyone could pick their arm
         fields = ["id", "name", "description", "surface", "kind", "arms", "weights", "state", "primary_metric",
-                  "created_at", "started_at", "stopped_at"]  # not the salt: with it, anyone could pick their arm
+                  "layout", "created_at", "started_at", "stopped_at"]
 
 
 class ExperimentListApi(APIView):

@@ -38,6 +38,9 @@ EXPERIMENT_VERSION_NOT_SERVED = (
 EXPERIMENT_WEIGHTS_INVALID = "The split needs one positive weight per arm ({arms} arms); got {weights!r}."
 EXPERIMENT_WEIGHTS_INTERLEAVING = "An interleaving experiment shows both arms to every viewer: leave the split empty."
 EXPERIMENT_METRIC_INTERLEAVING_ONLY = "The preference metric needs an interleaving experiment."
+EXPERIMENT_LAYOUT_INTERLEAVING = ("An interleaving experiment shows both arms merged in one row: its layout is 'row' "
+                                  "(or empty).")
+EXPERIMENT_LAYOUT_HOME_ONLY = "The one-row layout is for the home rows; other surfaces show each arm as they are."
 
 
 @dataclass(frozen=True)
@@ -84,9 +87,11 @@ def weights_normalised(weights: Sequence[float], arm_count: int) -> list[float]:
 
 
 def experiment_config_check(*, name: str, kind: str, arms: object, weights: object, primary_metric: str,
-                            interleaving: str, preference_metric: str) -> list[Arm]:
+                            interleaving: str, preference_metric: str, layout: str, surface: str, page: str, row: str,
+                            home_rows: str) -> list[Arm]:
     """Raise ApplicationError (with one of the messages above) unless these make a valid experiment; returns the
-    parsed arms. Whether a pinned model version exists is for the serving side to say (`experiment_arms_check`)."""
+    parsed arms. Whether a pinned model version exists is for the serving side to say (`experiment_arms_check`).
+    The choices' values (`interleaving`, `page`, ...) come from the models, which this module cannot import."""
     if not isinstance(name, str) or not NAME_PATTERN.match(name):
         raise ApplicationError(EXPERIMENT_NAME_INVALID.format(name=name))
     parsed = arms_parse(arms)
@@ -119,6 +124,10 @@ def experiment_config_check(*, name: str, kind: str, arms: object, weights: obje
         raise ApplicationError(EXPERIMENT_WEIGHTS_INVALID.format(arms=len(parsed), weights=weights))
     if primary_metric == preference_metric and kind != interleaving:
         raise ApplicationError(EXPERIMENT_METRIC_INTERLEAVING_ONLY)
+    if kind == interleaving and layout == page:
+        raise ApplicationError(EXPERIMENT_LAYOUT_INTERLEAVING)
+    if kind != interleaving and layout == row and surface != home_rows:
+        raise ApplicationError(EXPERIMENT_LAYOUT_HOME_ONLY)
     return parsed
 
 

@@ -27,6 +27,16 @@ class ExperimentKind(models.TextChoices):
     INTERLEAVING = "interleaving", "Team-draft interleaving"
 
 
+class ExperimentLayout(models.TextChoices):
+    """How an experiment's arms share the home page. "page" (A/B): each arm's rows replace the page's personal rows,
+    so the arms may differ in how much of the page is personal. "row": each arm's ranking (its rows merged, best
+    first) in one top row, the rest of the page the same for everyone: the layout an interleaving experiment shows,
+    so an A/B and an interleaving of the same pair compare rankings on the same page."""
+
+    PAGE = "page", "Each arm's rows (A/B on the whole page)"
+    ROW = "row", "One top row per response (each arm's ranking, or both merged by interleaving)"
+
+
 class ExperimentState(models.TextChoices):
     DRAFT = "draft", "Draft"
     RUNNING = "running", "Running"
@@ -72,6 +82,8 @@ class Experiment(models.Model):
     state = models.CharField(max_length=8, choices=ExperimentState.choices, default=ExperimentState.DRAFT)
     primary_metric = models.CharField(max_length=24, choices=PrimaryMetric.choices,
                                       default=PrimaryMetric.REQUEST_CTR)
+    layout = models.CharField(max_length=8, choices=ExperimentLayout.choices, blank=True, default="",
+                              help_text="home rows; empty: the kind's own (A/B: page, interleaving: row)")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     stopped_at = models.DateTimeField(null=True, blank=True)
@@ -88,7 +100,8 @@ class Experiment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.get_kind_display()} on {self.get_surface_display()}, {self.state})"
+        layout = ", one top row" if self.shows_one_row and not self.is_interleaving else ""
+        return f"{self.name} ({self.get_kind_display()}{layout} on {self.get_surface_display()}, {self.state})"
 
     def clean(self) -> None:
         try:
@@ -101,6 +114,8 @@ class Experiment(models.Model):
         return experiment_config_check(
             name=self.name, kind=self.kind, arms=self.arms, weights=self.weights, primary_metric=self.primary_metric,
             interleaving=ExperimentKind.INTERLEAVING, preference_metric=PrimaryMetric.PREFERENCE,
+            layout=self.layout, surface=self.surface, page=ExperimentLayout.PAGE, row=ExperimentLayout.ROW,
+            home_rows=Surface.HOME_ROWS,
         )
 
     @property
@@ -115,3 +130,8 @@ class Experiment(models.Model):
     @property
     def is_interleaving(self) -> bool:
         return self.kind == ExperimentKind.INTERLEAVING
+
+    @property
+    def shows_one_row(self) -> bool:
+        """Whether each response shows the experiment as one top row (interleaving, or an A/B in the row layout)."""
+        return self.is_interleaving or self.layout == ExperimentLayout.ROW

@@ -113,6 +113,7 @@ class ExperimentResults:
         experiment = self.experiment
         return {
             "experiment": experiment.name, "surface": experiment.surface, "kind": experiment.kind,
+            "layout": "row" if experiment.shows_one_row else "page",
             "state": experiment.state, "primary_metric": experiment.primary_metric,
             "window": {"start": self.window_start, "end": self.window_end},
             "arms": [arm.as_dict() for arm in self.arms],

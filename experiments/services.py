@@ -20,10 +20,11 @@ EXPERIMENT_SURFACE_BUSY = "{other!r} is already running on {surface}; stop it fi
 
 def experiment_create(*, name: str, surface: str, arms: list[dict], kind: str = ExperimentKind.AB,
                       weights: list[float] | None = None, primary_metric: str = PrimaryMetric.CTR,
-                      description: str = "", salt: str | None = None) -> Experiment:
-    """A draft experiment, validated (ApplicationError with a clear message otherwise)."""
+                      description: str = "", salt: str | None = None, layout: str = "") -> Experiment:
+    """A draft experiment, validated (ApplicationError with a clear message otherwise). `layout`: see
+    `ExperimentLayout` (empty: the kind's own)."""
     experiment = Experiment(name=name, surface=surface, kind=kind, arms=arms, weights=weights or [],
-                            primary_metric=primary_metric, description=description)
+                            primary_metric=primary_metric, description=description, layout=layout)
     if salt:
         experiment.salt = salt
     experiment_arms_check(experiment.config_check())

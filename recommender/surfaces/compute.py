@@ -62,8 +62,9 @@ def home_compute(*, history: ViewerHistory) -> StoredSlate:
     served. The slots' choices are recorded in the slate (`extra["choices"]`): a new choice stales it.
 
     While an A/B experiment runs on the home rows, the viewer's arm picks the source of their rows, which carry the
-    arm's label. While an interleaving experiment runs, both arms' rankings are stored (`extra["interleave"]`) and
-    each request merges them by team draft (`surfaces.serve`)."""
+    arm's label (in the one-row layout, the arm's ranking as one row: `home_arm_ranking`). While an interleaving
+    experiment runs, both arms' rankings are stored (`extra["interleave"]`) and each request merges them by team
+    draft (`surfaces.serve`)."""
     choices = served_choices(wait=True)
     slate = StoredSlate(extra={"surface": HOME_SURFACE, "experiment": None,
                                "choices": {slot: choices.get(slot) for slot in HOME_SLOTS}})
@@ -83,9 +84,14 @@ def home_compute(*, history: ViewerHistory) -> StoredSlate:
         if experiment is not None and arm is not None:
             # impressions name the arm: the experiment's results read them back
             slate.extra["experiment"] = experiment.name
-            slate.extra["arm"] = arm.name
-            for row in slate.rows:
-                row.recommender = arm.label(experiment.name)
+            if experiment.shows_one_row:
+                # the arm's ranking in the one row an interleaving would show; the popular row stays everyone's
+                slate.rows = [StoredRow("home_for_you", "Picked for you", arm.label(experiment.name),
+                                        home_arm_ranking(slate.rows))]
+            else:
+                slate.extra["arm"] = arm.name
+                for row in slate.rows:
+                    row.recommender = arm.label(experiment.name)
     slate.cards = unit_cards_compute(viewer_id=viewer_id, history=history, versions=slate.versions)
     return slate
 

@@ -121,6 +121,8 @@ def test_start_and_stop_follow_the_states():
     ({"weights": [1, 2, 3]}, config.EXPERIMENT_WEIGHTS_INVALID.format(arms=2, weights=[1, 2, 3])),
     ({"weights": [1, 0]}, config.EXPERIMENT_WEIGHTS_INVALID.format(arms=2, weights=[1, 0])),
     ({"primary_metric": "preference"}, config.EXPERIMENT_METRIC_INTERLEAVING_ONLY),
+    ({"kind": "interleaving", "layout": "page"}, config.EXPERIMENT_LAYOUT_INTERLEAVING),
+    ({"surface": "item_rows", "layout": "row"}, config.EXPERIMENT_LAYOUT_HOME_ONLY),
 ])
 @pytest.mark.django_db
 def test_an_invalid_experiment_is_refused_with_a_clear_message(fields, message):
