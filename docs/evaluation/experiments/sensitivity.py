@@ -43,6 +43,14 @@ HEAVY_SEEDS = (4000, 4100)
 HEAVY_PLAN = [(pair, kind, seed + offset, 5.0) for seed in HEAVY_SEEDS
               for pair, kind, offset in (("clear", "ab", 0), ("clear", "interleaving", 50))]
 HEAVY_USERS = 24
+# The one-row layout (`ExperimentLayout.ROW`): the A/B shows each arm's ranking in the one top row an interleaving
+# shows, the rest of the page the same for everyone, so the two compare rankings on the same page ("row" runs,
+# seeds 6000-6400; interleaving runs in between, under the same conditions).
+ROW_PLAN = [("clear", "ab-row", 6000, 6.0), ("clear", "interleaving", 6050, 4.5),
+            ("clear", "ab-row", 6100, 6.0), ("clear", "interleaving", 6150, 4.5),
+            ("clear", "ab-row", 6200, 6.0), ("clear", "interleaving", 6250, 4.5),
+            ("clear", "ab-row", 6300, 6.0), ("clear", "ab-row", 6400, 6.0)]
+ROW_SEEDS = (6000, 6100, 6200, 6300, 6400)
 TRUTH_SHOPPERS = 30  # the ground truth of a run is measured on its first shoppers (it costs ~0.5 s a shopper)
 ALPHA = 0.05
 PILOT_SEED = 900
@@ -69,9 +77,10 @@ def run(plan=PLAN, users: int = USERS, stop_at: str | None = None) -> None:
         if stop_at is not None and time.strftime("%H:%M", time.gmtime(time.time() + minutes * 60 + 60)) > stop_at:
             print("no time left for", key, flush=True)
             break
-        name = f"sim-{pair[:2]}-{kind[:2]}-{seed}"
-        experiment = experiment_create(name=name, surface="home_rows", kind=kind, arms=list(PAIRS[pair]),
-                                       primary_metric="preference" if kind == "interleaving" else "request_ctr")
+        name = f"sim-{pair[:2]}-{'ar' if kind == 'ab-row' else kind[:2]}-{seed}"
+        experiment = experiment_create(name=name, surface="home_rows", kind="ab" if _is_ab(kind) else kind,
+                                       arms=list(PAIRS[pair]), layout="row" if kind == "ab-row" else "",
+                                       primary_metric="request_ctr" if _is_ab(kind) else "preference")
         experiment_start(experiment_id=experiment.pk)
         running_experiments_forget()
         try:
@@ -231,7 +240,7 @@ def _needed(rows: list[dict], kind: str, metric: str) -> dict:
     wins = [0, 0]
     for i, row in enumerate(rows):
         impressions += sum(row["imp"])
-        if kind == "ab":
+        if _is_ab(kind):
             arm = 0 if row["imp"][0] else 1
             values = per_user[row["user"]]
             values[0] += row["imp"][arm]
@@ -268,24 +277,26 @@ def analyse() -> dict:
     summary: dict = json.loads(SUMMARY.read_text()) if SUMMARY.exists() else {}
     summary["runs"] = {}
     fig, ax = plt.subplots(figsize=(9, 5))
-    colours = {"request_ctr": "tab:blue", "ctr": "tab:grey", "clicks_per_viewer": "tab:green",
-               "preference": "tab:orange"}
+    colours = {"ab: request_ctr": "tab:blue", "ab: clicks_per_viewer": "tab:green",
+               "interleaving: preference": "tab:orange", "ab-row: request_ctr": "tab:purple",
+               "ab-row: clicks_per_viewer": "tab:olive"}
     labelled: set[str] = set()
     for key, rows in sorted(raw.items()):
         pair, kind, seed = key.split("/")
         final = results[key]
         config = _config(int(seed))
         entry: dict = {"config": config, "truth": final["truth"]["mean"], "traffic": final["traffic"]["line"]}
-        for metric in AB_METRICS if kind == "ab" else ("preference",):
+        for metric in AB_METRICS if _is_ab(kind) else ("preference",):
             found = _needed(rows, kind, metric)
             curve = found.pop("curve")
             entry[metric] = found
-            if metric != "ctr" and config == "main":
-                ax.plot([c[0] for c in curve], [c[2] for c in curve], color=colours[metric], alpha=0.6,
-                        label=f"{kind}: {metric}" if metric not in labelled else None)
-                labelled.add(metric)
+            if metric != "ctr" and config in ("main", "row"):
+                line = f"{kind}: {metric}"
+                ax.plot([c[0] for c in curve], [c[2] for c in curve], color=colours[line], alpha=0.6,
+                        label=line if line not in labelled else None)
+                labelled.add(line)
         control, treatment = final["arms"]
-        if kind == "ab":
+        if _is_ab(kind):
             entry["final"] = {metric: {"control": control["metrics"][metric], "treatment": treatment["metrics"][metric],
                                        "lift": treatment["lift"][metric]}
                               for metric in ("request_ctr", "clicks_per_impression", "clicks_per_viewer")}
@@ -293,10 +304,10 @@ def analyse() -> dict:
         else:
             entry["final"] = final["preference"]
         summary["runs"][key] = entry
-    for pair, config in ((pair, config) for pair in PAIRS for config in ("main", "heavy")):
+    for pair, config in ((pair, config) for pair in PAIRS for config in ("main", "heavy", "row")):
         medians = {}
-        for kind, metric in (("ab", "request_ctr"), ("ab", "ctr"), ("ab", "clicks_per_viewer"),
-                             ("interleaving", "preference")):
+        ab_kind = "ab-row" if config == "row" else "ab"
+        for kind, metric in [*((ab_kind, metric) for metric in AB_METRICS), ("interleaving", "preference")]:
             runs = [e[metric] for k, e in summary["runs"].items()
                     if k.startswith(f"{pair}/{kind}/") and e["config"] == config]
             if not runs:
@@ -309,7 +320,7 @@ def analyse() -> dict:
             }
         il = medians.get("interleaving/preference")
         for metric in AB_METRICS:
-            ab = medians.get(f"ab/{metric}")
+            ab = medians.get(f"{ab_kind}/{metric}")
             if ab and il and il["median_impressions"] and ab["median_impressions"]:
                 medians[f"ratio/{metric}"] = {
                     "impressions": ab["median_impressions"] / il["median_impressions"],
@@ -322,8 +333,8 @@ def analyse() -> dict:
     ax.set_ylim(1e-8, 1.5)
     ax.set_xlabel("impressions logged under the experiment (cumulative, one run)")
     ax.set_ylabel("p-value with pwprec ahead (1 while behind)")
-    ax.set_title("pwprec vs popularity on the home rows: A/B (request CTR, clicks per viewer) vs interleaving, "
-                 f"{len(SEEDS)} seeds each", fontsize=10)
+    ax.set_title("pwprec vs popularity on the home rows: A/B on the page and on one row (request CTR, clicks per "
+                 "viewer) vs interleaving", fontsize=10)
     ax.legend()
     fig.tight_layout()
     fig.savefig(PLOT, dpi=110)
@@ -333,8 +344,15 @@ def analyse() -> dict:
 
 
 def _config(seed: int) -> str:
-    """"heavy" for the first configuration's runs (`HEAVY_PLAN`), "main" for the study's (`PLAN`)."""
-    return "heavy" if seed - seed % 100 in HEAVY_SEEDS else "main"
+    """"heavy" for the first configuration's runs (`HEAVY_PLAN`), "row" for the one-row layout's (`ROW_PLAN`),
+    "main" for the study's first (`PLAN`)."""
+    base = seed - seed % 100
+    return "heavy" if base in HEAVY_SEEDS else "row" if base in ROW_SEEDS else "main"
+
+
+def _is_ab(kind: str) -> bool:
+    """"ab" (each arm's whole page) or "ab-row" (each arm's ranking in one row)."""
+    return kind.startswith("ab")
 
 
 def _median(values: list) -> float | None:
