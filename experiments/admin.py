@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from experiments.charts import interval_chart_svg
+from experiments.config import EXPERIMENT_SURFACE_NOT_SERVED, SURFACES_SERVING_ARMS
 from experiments.models import Experiment, ExperimentState, PrimaryMetric
 from experiments.results import METRICS, REQUEST_CTR_NOTE, experiment_results, interval_text
 from experiments.services import experiment_start, experiment_stop
@@ -63,6 +64,9 @@ class ExperimentAdmin(admin.ModelAdmin):
     @admin.action(description="Start the selected experiments")
     def start(self, request: HttpRequest, queryset: QuerySet[Experiment]) -> None:
         self._each(request, queryset, experiment_start, "started")
+        for experiment in queryset.filter(state=ExperimentState.RUNNING).exclude(surface__in=SURFACES_SERVING_ARMS):
+            self.message_user(request, EXPERIMENT_SURFACE_NOT_SERVED.format(
+                name=experiment.name, surface=experiment.get_surface_display().lower()), level=messages.WARNING)
 
     @admin.action(description="Stop the selected experiments")
     def stop(self, request: HttpRequest, queryset: QuerySet[Experiment]) -> None:

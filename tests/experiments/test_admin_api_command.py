@@ -97,6 +97,13 @@ def test_admin_start_and_stop_actions(admin_client):
     assert "only a running experiment stops" in page.content.decode()
 
 
+def test_starting_on_a_surface_that_serves_no_arms_warns(admin_client):
+    experiment = ExperimentFactory(name="on-units", surface="unit_cards")
+    page = admin_client.post("/admin/experiments/experiment/", {"action": "start", "_selected_action": [experiment.pk]},
+                             follow=True).content.decode()
+    assert "On-units is running, but the interest-unit cards do not serve" in page
+
+
 def test_admin_add_form_shows_a_validation_error(admin_client):
     page = admin_client.post("/admin/experiments/experiment/add/", {
         "name": "bad", "surface": "home_rows", "kind": "interleaving", "salt": "s", "primary_metric": "preference",
