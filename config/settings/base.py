@@ -155,6 +155,9 @@ CELERY_TASK_ROUTES = {
     # near-real-time user vectors (PWPRec section 5) must not wait behind counter updates on the default queue
     "recommender.tasks.user_vectors_refresh": {"queue": "nrt"},
     "recommender.tasks.slate_refresh": {"queue": "nrt"},
+    # a new listing's vectors in the served models' spaces: the nrt worker holds those models already, so the
+    # default worker never loads them for one listing
+    "recommender.tasks.listing_vectors_store": {"queue": "nrt"},
 }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = "UTC"

@@ -170,8 +170,11 @@ class Command(BaseCommand):
             "web": [python, "-m", "gunicorn", "config.wsgi:application", "--bind", f"{host}:{port}",
                     "--workers", "2", "--threads", "4", "--access-logfile", "-"],
             # Two workers: a long training run on the gpu queue must never delay near-real-time tasks.
+            # Its child is replaced after a task that leaves it above 450 MB: an item-vector backfill loads the four
+            # served models (~670 MB resident), which an idle worker would otherwise keep; the text encoder (~270 MB)
+            # stays loaded.
             "worker": [python, "-m", "celery", "-A", "config", "worker", "-Q", "default", "-n", "default@%h",
-                       "--concurrency", "1", "--loglevel", "INFO"],
+                       "--concurrency", "1", "--max-memory-per-child", str(450 * 1024), "--loglevel", "INFO"],
             # A fresh child per task: a training run's peak (~3 GB on the 20,000-listing demo) goes back to the system
             # when it ends instead of staying resident in an idle worker.
             "gpu-worker": [python, "-m", "celery", "-A", "config", "worker", "-Q", "gpu", "-n", "gpu@%h",
