@@ -32,7 +32,7 @@ from django.test.utils import override_settings
 
 from demo.simulator_codes import P_BUY_COMPLETE, P_BUY_START, P_CART, P_LIKE, P_OFFER
 from demo.traffic.clients import HttpClient, InProcessClient, StorefrontClient, base_url_check
-from demo.traffic.shoppers import Catalogue, Shopper, click_choice, shopper_tastes_draw
+from demo.traffic.shoppers import Catalogue, Shopper, click_choice, reluctance_draw, shopper_tastes_draw
 from marketplace.models import Condition, Event, Listing, ListingStatus, Order, Shipper
 from recommender.models import SurfaceSlate
 
@@ -70,9 +70,10 @@ def sim_username(*, seed: int, index: int) -> str:
     return f"{SIM_PREFIX}s{seed}_{index:05d}"
 
 
-def shoppers_create(*, users: int, seed: int, catalogue: Catalogue, password: str) -> list[Shopper]:
+def shoppers_create(*, users: int, seed: int, catalogue: Catalogue, password: str,
+                    click_spread: float = 0.0) -> list[Shopper]:
     """`users` simulated accounts (reused when a run with the same seed made them before), each with tastes drawn
-    from the seed, so the same seed gives the same shoppers."""
+    from the seed, so the same seed gives the same shoppers; `click_spread`: see `reluctance_draw`."""
     user_model = get_user_model()
     rng = random.Random(seed)
     shoppers = []
@@ -82,7 +83,9 @@ def shoppers_create(*, users: int, seed: int, catalogue: Catalogue, password: st
                                                          defaults={"email": f"{username}@sim.example"})
         user.set_password(password)
         user.save(update_fields=["password"])
-        shoppers.append(shopper_tastes_draw(catalogue, rng, index=index, username=username, user_id=user.pk))
+        shopper = shopper_tastes_draw(catalogue, rng, index=index, username=username, user_id=user.pk)
+        shopper.reluctance = reluctance_draw(seed=seed, index=index, spread=click_spread)
+        shoppers.append(shopper)
     return shoppers
 
 
@@ -250,15 +253,17 @@ def shoppers_without_history(shoppers: list[Shopper]) -> list[Shopper]:
 
 def traffic_simulate(*, users: int, minutes: float, seed: int = 0, rate: float = 20.0, base_url: str | None = None,
                      max_sessions: int | None = None, sell_rate: float = SELL_RATE,
-                     warm_up_views: int = WARM_UP_VIEWS,
+                     warm_up_views: int = WARM_UP_VIEWS, click_spread: float = 0.0,
                      tick: Callable[[TrafficReport], None] | None = None) -> TrafficReport:
     """Run `users` simulated shoppers for `minutes` (or `max_sessions` sessions) at most `rate` requests a second,
     in this process, or against the server at `base_url` (loopback only: ApplicationError otherwise). Shoppers
-    without history first view `warm_up_views` listings from category pages (the deadline counts that time)."""
+    without history first view `warm_up_views` listings from category pages (the deadline counts that time).
+    `click_spread` > 0: shoppers differ in how readily they click (`shoppers.reluctance_draw`)."""
     base = base_url_check(base_url) if base_url else None
     catalogue = Catalogue(seed=seed).load()
     password = f"sim-{random.Random(seed).getrandbits(64):x}"
-    shoppers = shoppers_create(users=users, seed=seed, catalogue=catalogue, password=password)
+    shoppers = shoppers_create(users=users, seed=seed, catalogue=catalogue, password=password,
+                               click_spread=click_spread)
     deadline = time.monotonic() + minutes * 60.0
     warm_up = shoppers_without_history(shoppers)
 

@@ -5,6 +5,7 @@ categories, strongest first; favourite brands; a price level), and so is the lik
 (`_Simulation._affinities` there): 2.5 x the weight of its leaf + 1.5 x the weight of its mid-level category
 + 0.8 for a favourite brand + the listing's own appeal - 0.7 x |log price - log typical leaf price - log price
 level|. A click on a row is a softmax over likings less 0.18 per position, against not clicking (as `_choose_click`).
+Every shopper weighs not clicking alike, as the simulator's users do, unless a run spreads it (`reluctance_draw`).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class Shopper:
     log_price_level: float
     activity: float  # relative number of sessions
     sell_leaves: list[int] = field(default_factory=list)
+    reluctance: float = 0.0  # added to the "no click" score: > 0 clicks less often than the simulator's users
 
 
 class Catalogue:
@@ -150,13 +152,20 @@ def shopper_tastes_draw(catalogue: Catalogue, rng: random.Random, *, index: int,
                    sell_leaves=sell_leaves)
 
 
+def reluctance_draw(*, seed: int, index: int, spread: float) -> float:
+    """A shopper's own weight on not clicking, normal with sd `spread` around the simulator's (0: everyone alike).
+    Real shoppers differ in how readily they click; the spread is an assumption of a run, not the simulator's.
+    Drawn from its own stream, so the same seed gives the same tastes and choices whatever the spread."""
+    return random.Random(f"{seed}:{index}:reluctance").gauss(0.0, spread) if spread > 0 else 0.0
+
+
 def click_choice(catalogue: Catalogue, shopper: Shopper, listing_ids: list[int], rng: random.Random) -> int | None:
     """The position clicked in a row, or None: softmax over liking less the position's penalty, and not clicking."""
     if not listing_ids:
         return None
     weights = [math.exp(min(catalogue.liking(shopper, lid) - POSITION_PENALTY * position, 30.0))
                for position, lid in enumerate(listing_ids)]
-    draw = rng.random() * (sum(weights) + math.exp(NO_CLICK))
+    draw = rng.random() * (sum(weights) + math.exp(NO_CLICK + shopper.reluctance))
     for position, weight in enumerate(weights):
         draw -= weight
         if draw < 0:

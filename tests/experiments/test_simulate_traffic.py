@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from demo.traffic.clients import BASE_URL_NOT_LOOPBACK, base_url_check
 from demo.traffic.run import SIM_PREFIX, traffic_delete, traffic_simulate
-from demo.traffic.shoppers import Catalogue, shopper_tastes_draw
+from demo.traffic.shoppers import Catalogue, click_choice, reluctance_draw, shopper_tastes_draw
 from experiments.selectors import running_experiments_forget
 from experiments.services import experiment_create, experiment_start
 from marketplace.errors import ApplicationError
@@ -39,6 +39,24 @@ def shop():
             EventInput(action=EventAction.ITEM_VIEW, listing_id=listings[(n * 4 + j) % 45].pk, page=Page.VIP)
             for j in range(6)])
     return listings
+
+
+def test_a_click_spread_makes_shoppers_differ_in_how_often_they_click_and_nothing_else(shop):
+    catalogue = Catalogue(seed=5).load()
+    assert [reluctance_draw(seed=5, index=i, spread=0.0) for i in range(20)] == [0.0] * 20
+    spread = [reluctance_draw(seed=5, index=i, spread=1.5) for i in range(200)]
+    assert spread == [reluctance_draw(seed=5, index=i, spread=1.5) for i in range(200)]  # reproducible
+    assert 1.2 < float(np.std(spread)) < 1.8
+    # a reluctant shopper clicks a row less often than the same tastes with the simulator's weight
+    shopper = shopper_tastes_draw(catalogue, random.Random(5), index=0, username="x", user_id=1)
+    row = [listing.pk for listing in shop[:6]]
+
+    def clicks(reluctance: float) -> int:
+        shopper.reluctance = reluctance
+        rng = random.Random(0)
+        return sum(click_choice(catalogue, shopper, row, rng) is not None for _ in range(2000))
+
+    assert clicks(2.0) < clicks(0.0) < clicks(-2.0)
 
 
 def test_shoppers_are_the_same_for_the_same_seed(shop):

@@ -42,6 +42,10 @@ class Command(BaseCommand):
         parser.add_argument("--warm-up-views", type=int, default=WARM_UP_VIEWS,
                             help=f"listings a shopper without history views on category pages before its first "
                                  f"session, as a returning user has (default {WARM_UP_VIEWS}; 0: brand-new users)")
+        parser.add_argument("--click-spread", type=float, default=0.0,
+                            help="how much shoppers differ in how readily they click: the sd of each one's weight "
+                                 "on not clicking, in the click softmax's units (default 0: all alike, as the demo "
+                                 "simulator's users)")
         parser.add_argument("--delete", action="store_true",
                             help=f"remove every simulated account ('{SIM_PREFIX}...') and what it wrote, then exit")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -54,6 +58,8 @@ class Command(BaseCommand):
         users, minutes = int(options["users"]), float(options["minutes"])
         if users < 1 or minutes <= 0:
             raise CommandError("--users must be at least 1 and --minutes positive.")
+        if options["click_spread"] < 0:
+            raise CommandError("--click-spread must be 0 or more.")
         bar = None if options["no_progress"] else tqdm(total=int(minutes * 60), unit="s", desc="simulated traffic")
         started = [0.0]
 
@@ -74,7 +80,7 @@ class Command(BaseCommand):
                                       rate=float(options["rate"]), base_url=options["base_url"] or None,
                                       max_sessions=options["sessions"], sell_rate=float(options["sell_rate"]),
                                       warm_up_views=int(options["warm_up_views"]),
-                                      tick=tick)
+                                      click_spread=float(options["click_spread"]), tick=tick)
         except ApplicationError as error:
             raise CommandError(error.message) from None
         finally:
