@@ -51,15 +51,23 @@ ROW_PLAN = [("clear", "ab-row", 6000, 6.0), ("clear", "interleaving", 6050, 4.5)
             ("clear", "ab-row", 6200, 6.0), ("clear", "interleaving", 6250, 4.5),
             ("clear", "ab-row", 6300, 6.0), ("clear", "ab-row", 6400, 6.0)]
 ROW_SEEDS = (6000, 6100, 6200, 6300, 6400)
+# The same, with shoppers who differ in how readily they click (`--click-spread`, an assumption: the demo
+# simulator's users all weigh not clicking alike): "spread" runs, seeds 7000-7250.
+CLICK_SPREAD = 1.5
+SPREAD_PLAN = [("clear", "ab-row", 7000, 6.0), ("clear", "interleaving", 7050, 4.5),
+               ("clear", "ab-row", 7100, 6.0), ("clear", "interleaving", 7150, 4.5),
+               ("clear", "ab-row", 7200, 6.0), ("clear", "interleaving", 7250, 4.5)]
+SPREAD_SEEDS = (7000, 7100, 7200)
 TRUTH_SHOPPERS = 30  # the ground truth of a run is measured on its first shoppers (it costs ~0.5 s a shopper)
 ALPHA = 0.05
 PILOT_SEED = 900
 AB_METRICS = ("request_ctr", "ctr", "clicks_per_viewer")
 
 
-def run(plan=PLAN, users: int = USERS, stop_at: str | None = None) -> None:
+def run(plan=PLAN, users: int = USERS, stop_at: str | None = None, click_spread: float = 0.0) -> None:
     """Each planned run: a fresh experiment, `users` new shoppers (warmed up inside the run's minutes), then stop,
-    results and truth. `stop_at` ("HH:MM" UTC): no run starts that could end after it."""
+    results and truth. `stop_at` ("HH:MM" UTC): no run starts that could end after it. `click_spread`: see
+    `demo.traffic.shoppers.reluctance_draw` (`run(SPREAD_PLAN, click_spread=CLICK_SPREAD)`)."""
     import torch
 
     from demo.traffic.run import traffic_simulate
@@ -84,15 +92,17 @@ def run(plan=PLAN, users: int = USERS, stop_at: str | None = None) -> None:
         experiment_start(experiment_id=experiment.pk)
         running_experiments_forget()
         try:
-            report = traffic_simulate(users=users, minutes=minutes, seed=seed, rate=0, sell_rate=0)
+            report = traffic_simulate(users=users, minutes=minutes, seed=seed, rate=0, sell_rate=0,
+                                      click_spread=click_spread)
         finally:
             experiment = experiment_stop(experiment_id=experiment.pk)
             running_experiments_forget()
         raw[key] = _requests(experiment)
         final = experiment_results(experiment=experiment).as_dict()
         final["traffic"] = {"line": report.line(), "minutes": minutes, "users": users, "seed": seed,
-                            "seconds": report.seconds, "requests": report.requests}
-        final["truth"] = truth(seed, [arm["recommender"] for arm in PAIRS[pair]], limit=TRUTH_SHOPPERS)
+                            "seconds": report.seconds, "requests": report.requests, "click_spread": click_spread}
+        final["truth"] = truth(seed, [arm["recommender"] for arm in PAIRS[pair]], limit=TRUTH_SHOPPERS,
+                               click_spread=click_spread)
         results[key] = final
         with gzip.open(RAW, "wt") as out:
             json.dump(raw, out)
@@ -146,7 +156,7 @@ def _requests(experiment) -> list[dict]:
     return sorted(per.values(), key=lambda r: r["t"])
 
 
-def truth(seed: int, recommenders: list[str], limit: int | None = None) -> dict:
+def truth(seed: int, recommenders: list[str], limit: int | None = None, click_spread: float = 0.0) -> dict:
     """What the shoppers of `seed` themselves prefer, under their own click model (`demo.traffic`), from their
     history now: per recommender, the chance that a page of its home rows (as served: its rows, then the popular
     row, 12 listings each, available ones only) gets a click, a shopper looking at the first 6 of each row and at
@@ -157,7 +167,7 @@ def truth(seed: int, recommenders: list[str], limit: int | None = None) -> dict:
     from django.contrib.auth import get_user_model
 
     from demo.traffic.run import ROW_ATTENTION, ROWS_SEEN
-    from demo.traffic.shoppers import NO_CLICK, POSITION_PENALTY, Catalogue, shopper_tastes_draw
+    from demo.traffic.shoppers import NO_CLICK, POSITION_PENALTY, Catalogue, reluctance_draw, shopper_tastes_draw
     from recommender.serving.retrieval import listing_ids_available
     from recommender.surfaces.candidates import ViewerHistory, popular_listing_ids
     from recommender.surfaces.compute import _home_rows, home_arm_ranking
@@ -169,7 +179,7 @@ def truth(seed: int, recommenders: list[str], limit: int | None = None) -> dict:
 
     def row_chance(shopper, ids: list[int]) -> float:
         mass = sum(math.exp(catalogue.liking(shopper, i) - POSITION_PENALTY * p) for p, i in enumerate(ids))
-        return mass / (mass + math.exp(NO_CLICK)) if ids else 0.0
+        return mass / (mass + math.exp(NO_CLICK + shopper.reluctance)) if ids else 0.0
 
     def page_chance(shopper, rows: list[list[int]]) -> float:
         stopped, unclicked = 0.0, 1.0  # P(no click and stopped above row d); P(reached row d with no click)
@@ -185,10 +195,11 @@ def truth(seed: int, recommenders: list[str], limit: int | None = None) -> dict:
     popular = StoredRow("home_popular", "Popular right now", "popularity", popular_listing_ids())
     for index, user in enumerate(users):
         shopper = shopper_tastes_draw(catalogue, rng, index=index, username=user.username, user_id=user.pk)
+        shopper.reluctance = reluctance_draw(seed=seed, index=index, spread=click_spread)
         history = ViewerHistory.read(user.pk)
         recent = history.recent_listing_ids()
         for recommender in recommenders:
-            rows = _home_rows(recommender, history, recent, {})
+            rows = _home_rows(recommender, history, recent, {}, choices={})  # a named source reads no choice
             page, _ = slate_fill([*rows, popular], viewer_id=user.pk, k=12)
             chances[recommender]["page"].append(page_chance(shopper, [[c.pk for c in r.listings] for r in page]))
             ranking = home_arm_ranking(rows)
@@ -276,11 +287,12 @@ def analyse() -> dict:
     results = json.loads(RESULTS.read_text())
     summary: dict = json.loads(SUMMARY.read_text()) if SUMMARY.exists() else {}
     summary["runs"] = {}
-    fig, ax = plt.subplots(figsize=(9, 5))
-    colours = {"ab: request_ctr": "tab:blue", "ab: clicks_per_viewer": "tab:green",
-               "interleaving: preference": "tab:orange", "ab-row: request_ctr": "tab:purple",
-               "ab-row: clicks_per_viewer": "tab:olive"}
-    labelled: set[str] = set()
+    panels = {"main": "A/B of the whole page vs interleaving", "row": "A/B of one row vs interleaving",
+              "spread": f"one row, shoppers' clicking spread (sd {CLICK_SPREAD})"}
+    fig, axes = plt.subplots(1, len(panels), figsize=(15, 5), sharey=True)
+    ax_of = dict(zip(panels, axes, strict=True))
+    colours = {"request_ctr": "tab:blue", "clicks_per_viewer": "tab:green", "preference": "tab:orange"}
+    labelled: set[tuple[str, str]] = set()
     for key, rows in sorted(raw.items()):
         pair, kind, seed = key.split("/")
         final = results[key]
@@ -290,11 +302,11 @@ def analyse() -> dict:
             found = _needed(rows, kind, metric)
             curve = found.pop("curve")
             entry[metric] = found
-            if metric != "ctr" and config in ("main", "row"):
-                line = f"{kind}: {metric}"
-                ax.plot([c[0] for c in curve], [c[2] for c in curve], color=colours[line], alpha=0.6,
-                        label=line if line not in labelled else None)
-                labelled.add(line)
+            if metric != "ctr" and config in panels:
+                line = f"{'A/B' if _is_ab(kind) else 'interleaving'}: {metric}"
+                ax_of[config].plot([c[0] for c in curve], [c[2] for c in curve], color=colours[metric], alpha=0.6,
+                                   label=line if (config, line) not in labelled else None)
+                labelled.add((config, line))
         control, treatment = final["arms"]
         if _is_ab(kind):
             entry["final"] = {metric: {"control": control["metrics"][metric], "treatment": treatment["metrics"][metric],
@@ -304,9 +316,9 @@ def analyse() -> dict:
         else:
             entry["final"] = final["preference"]
         summary["runs"][key] = entry
-    for pair, config in ((pair, config) for pair in PAIRS for config in ("main", "heavy", "row")):
+    for pair, config in ((pair, config) for pair in PAIRS for config in ("main", "heavy", "row", "spread")):
         medians = {}
-        ab_kind = "ab-row" if config == "row" else "ab"
+        ab_kind = "ab-row" if config in ("row", "spread") else "ab"
         for kind, metric in [*((ab_kind, metric) for metric in AB_METRICS), ("interleaving", "preference")]:
             runs = [e[metric] for k, e in summary["runs"].items()
                     if k.startswith(f"{pair}/{kind}/") and e["config"] == config]
@@ -327,15 +339,16 @@ def analyse() -> dict:
                     "requests": ab["median_requests"] / il["median_requests"] if il["median_requests"] else None}
         if medians:
             summary[f"{pair}/{config}"] = medians
-    ax.axhline(ALPHA, color="black", linestyle="--", linewidth=1)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_ylim(1e-8, 1.5)
-    ax.set_xlabel("impressions logged under the experiment (cumulative, one run)")
-    ax.set_ylabel("p-value with pwprec ahead (1 while behind)")
-    ax.set_title("pwprec vs popularity on the home rows: A/B on the page and on one row (request CTR, clicks per "
-                 "viewer) vs interleaving", fontsize=10)
-    ax.legend()
+    for config, ax in ax_of.items():
+        ax.axhline(ALPHA, color="black", linestyle="--", linewidth=1)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_ylim(1e-8, 1.5)
+        ax.set_xlabel("impressions logged under the experiment (one run)")
+        ax.set_title(panels[config], fontsize=10)
+        ax.legend(fontsize=8)
+    axes[0].set_ylabel("p-value with pwprec ahead (1 while behind)")
+    fig.suptitle("pwprec vs popularity on the home rows: each run's p-value path", fontsize=11)
     fig.tight_layout()
     fig.savefig(PLOT, dpi=110)
     SUMMARY.write_text(json.dumps(summary, indent=1))
@@ -345,8 +358,11 @@ def analyse() -> dict:
 
 def _config(seed: int) -> str:
     """"heavy" for the first configuration's runs (`HEAVY_PLAN`), "row" for the one-row layout's (`ROW_PLAN`),
-    "main" for the study's first (`PLAN`)."""
+    "spread" for its runs with shoppers who differ in clicking (`SPREAD_PLAN`), "main" for the study's first
+    (`PLAN`)."""
     base = seed - seed % 100
+    if base in SPREAD_SEEDS:
+        return "spread"
     return "heavy" if base in HEAVY_SEEDS else "row" if base in ROW_SEEDS else "main"
 
 
