@@ -57,7 +57,11 @@ CLICK_SPREAD = 1.5
 SPREAD_PLAN = [("clear", "ab-row", 7000, 6.0), ("clear", "interleaving", 7050, 4.5),
                ("clear", "ab-row", 7100, 6.0), ("clear", "interleaving", 7150, 4.5),
                ("clear", "ab-row", 7200, 6.0), ("clear", "interleaving", 7250, 4.5)]
-SPREAD_SEEDS = (7000, 7100, 7200)
+# With the spread, an A/B's precision is bounded by how many viewers it has: one longer A/B run with 3x the shoppers
+# (`run(SPREAD_WIDE_PLAN, SPREAD_WIDE_USERS, click_spread=CLICK_SPREAD)`).
+SPREAD_WIDE_PLAN = [("clear", "ab-row", 7300, 12.0)]
+SPREAD_WIDE_USERS = 210
+SPREAD_SEEDS = (7000, 7100, 7200, 7300)
 TRUTH_SHOPPERS = 30  # the ground truth of a run is measured on its first shoppers (it costs ~0.5 s a shopper)
 ALPHA = 0.05
 PILOT_SEED = 900
@@ -337,6 +341,10 @@ def analyse() -> dict:
                 medians[f"ratio/{metric}"] = {
                     "impressions": ab["median_impressions"] / il["median_impressions"],
                     "requests": ab["median_requests"] / il["median_requests"] if il["median_requests"] else None}
+        signal = _signals(results, [k for k, e in summary["runs"].items()
+                                    if k.startswith(f"{pair}/") and e["config"] == config], ab_kind)
+        if signal:
+            medians["per_request_signal"] = signal
         if medians:
             summary[f"{pair}/{config}"] = medians
     for config, ax in ax_of.items():
@@ -354,6 +362,28 @@ def analyse() -> dict:
     SUMMARY.write_text(json.dumps(summary, indent=1))
     print(json.dumps({k: v for k, v in summary.items() if k != "runs"}, indent=1))
     return summary
+
+
+def _signals(results: dict, keys: list[str], ab_kind: str) -> dict:
+    """What one request tells each test, from the runs' final results: the z a test reaches grows as signal x
+    sqrt(requests), so the requests the A/B needs over those interleaving needs is about (interleaving's signal /
+    the A/B's)^2. A/B (half the requests per arm): the request CTR difference / (2 sqrt(p (1 - p))), p their mean;
+    interleaving (sign test): the preference among decided requests x sqrt(the share of requests decided)."""
+    ab, il = [], []
+    for key in keys:
+        final = results[key]
+        if key.split("/")[1] == ab_kind:
+            control, treatment = (arm["metrics"]["request_ctr"]["estimate"] for arm in final["arms"])
+            mean = (control + treatment) / 2
+            ab.append((treatment - control) / (2 * math.sqrt(mean * (1 - mean))))
+        elif key.split("/")[1] == "interleaving":
+            wins = final["preference"]
+            decided = wins["wins_a"] + wins["wins_b"]
+            il.append((wins["wins_b"] - wins["wins_a"]) / decided * math.sqrt(decided / wins["requests"]))
+    if not ab or not il:
+        return {}
+    a, i = statistics.median(ab), statistics.median(il)
+    return {"ab": round(a, 4), "interleaving": round(i, 4), "predicted_requests_ratio": round((i / a) ** 2, 2)}
 
 
 def _config(seed: int) -> str:
