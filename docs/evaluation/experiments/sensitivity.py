@@ -59,7 +59,7 @@ SPREAD_PLAN = [("clear", "ab-row", 7000, 6.0), ("clear", "interleaving", 7050, 4
                ("clear", "ab-row", 7200, 6.0), ("clear", "interleaving", 7250, 4.5)]
 # With the spread, an A/B's precision is bounded by how many viewers it has: one longer A/B run with 3x the shoppers
 # (`run(SPREAD_WIDE_PLAN, SPREAD_WIDE_USERS, click_spread=CLICK_SPREAD)`).
-SPREAD_WIDE_PLAN = [("clear", "ab-row", 7300, 12.0)]
+SPREAD_WIDE_PLAN = [("clear", "ab-row", 7300, 12.0), ("clear", "interleaving", 7350, 12.0)]
 SPREAD_WIDE_USERS = 210
 SPREAD_SEEDS = (7000, 7100, 7200, 7300)
 TRUTH_SHOPPERS = 30  # the ground truth of a run is measured on its first shoppers (it costs ~0.5 s a shopper)
