@@ -45,7 +45,7 @@ EXPERIMENT_LAYOUT_INTERLEAVING = ("An interleaving experiment shows both arms me
 SURFACES_SERVING_ARMS = ("home_rows",)
 EXPERIMENT_SURFACE_NOT_SERVED = ("{name} is running, but the {surface} do not serve an experiment's arms yet "
                                  "(only the home rows do): it will log no impressions.")
-EXPERIMENT_LAYOUT_HOME_ONLY = "The one-row layout is for the home rows; other surfaces show each arm as they are."
+EXPERIMENT_LAYOUT_HOME_ONLY = "The one-row layout exists on the home rows only."
 
 
 @dataclass(frozen=True)
