@@ -131,7 +131,8 @@ class WorkerProcess:
         import sys
 
         self.log_path = log_path
-        command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default", "-c", "1",
+        # the queues a new listing's tasks go to: indexing on default, its model vectors on nrt
+        command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default,nrt", "-c", "1",
                    "-n", name, "-B", "-s", str(schedule_path), "--loglevel", "INFO",
                    "--without-mingle", "--without-gossip", "--without-heartbeat"]
         self.log = open(log_path, "ab")
