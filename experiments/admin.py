@@ -11,8 +11,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from experiments.charts import interval_chart_svg
-from experiments.config import EXPERIMENT_SURFACE_NOT_SERVED, SURFACES_SERVING_ARMS
-from experiments.models import Experiment, ExperimentState, PrimaryMetric
+from experiments.config import EXPERIMENT_SURFACE_NOT_SERVED
+from experiments.models import SURFACES_SERVING_ARMS, Experiment, ExperimentState, PrimaryMetric
 from experiments.results import METRICS, REQUEST_CTR_NOTE, experiment_results, interval_text
 from experiments.services import experiment_start, experiment_stop
 from marketplace.errors import ApplicationError

@@ -40,9 +40,6 @@ EXPERIMENT_WEIGHTS_INTERLEAVING = "An interleaving experiment shows both arms to
 EXPERIMENT_METRIC_INTERLEAVING_ONLY = "The preference metric needs an interleaving experiment."
 EXPERIMENT_LAYOUT_INTERLEAVING = ("An interleaving experiment shows both arms merged in one row: its layout is 'row' "
                                   "(or empty).")
-# The surfaces whose serving code asks for an experiment's arms (`recommender.surfaces`); on the others an experiment
-# can be defined and its results computed from the event log, but the storefront logs nothing under it yet.
-SURFACES_SERVING_ARMS = ("home_rows",)
 EXPERIMENT_SURFACE_NOT_SERVED = ("{name} is running, but the {surface} do not serve an experiment's arms yet "
                                  "(only the home rows do): it will log no impressions.")
 EXPERIMENT_LAYOUT_HOME_ONLY = "The one-row layout exists on the home rows only."

@@ -22,6 +22,11 @@ class Surface(models.TextChoices):
     UNIT_ITEMS = "unit_items", "Interest-unit items"
 
 
+# The surfaces whose serving code asks for an experiment's arms (`recommender.surfaces`); on the others an experiment
+# can be defined and its results computed from the event log, but the storefront logs nothing under it yet.
+SURFACES_SERVING_ARMS = (Surface.HOME_ROWS,)
+
+
 class ExperimentKind(models.TextChoices):
     AB = "ab", "A/B split"
     INTERLEAVING = "interleaving", "Team-draft interleaving"
